@@ -1,0 +1,17 @@
+import { Metrics } from './metrics.ts';
+
+/** Process-wide observability state that outlives config reloads. */
+export interface Admin {
+  metrics: Metrics;
+  requests: ReturnType<Metrics['counter']>;
+  ready: boolean;
+}
+
+export function createAdminState(): Admin {
+  const metrics = new Metrics();
+  return {
+    metrics,
+    requests: metrics.counter('gatehouse_requests_total', 'Requests answered, by route and status class.'),
+    ready: false,
+  };
+}

@@ -1,0 +1,38 @@
+import type { Counter } from '../plugin-api/index.ts';
+
+interface CounterFamily {
+  help: string;
+  values: Map<string, number>;
+}
+
+/** Counters exported in Prometheus text format on the admin `/metrics` endpoint. */
+export class Metrics {
+  private readonly families = new Map<string, CounterFamily>();
+
+  counter(name: string, help: string): Counter {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`"${name}" is not a valid metric name`);
+    let family = this.families.get(name);
+    if (!family) this.families.set(name, (family = { help, values: new Map() }));
+    const values = family.values;
+    return {
+      inc(labels, by = 1) {
+        const key = labels ? formatLabels(labels) : '';
+        values.set(key, (values.get(key) ?? 0) + by);
+      },
+    };
+  }
+
+  render(): string {
+    let out = '';
+    for (const [name, family] of this.families) {
+      out += `# HELP ${name} ${family.help}\n# TYPE ${name} counter\n`;
+      for (const [labels, value] of family.values) out += `${name}${labels} ${value}\n`;
+    }
+    return out;
+  }
+}
+
+function formatLabels(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return `{${parts.join(',')}}`;
+}

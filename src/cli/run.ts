@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { createAdminState } from '../admin/admin-state.ts';
+import { startAdminServer } from '../admin/admin-server.ts';
+import { ConfigError, formatProblem } from '../config/errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { createAuth } from '../gateway/create-auth.ts';
+import { createFdSink, createLogger } from '../log/logger.ts';
+import { startServer } from '../server/server.ts';
+import { superviseWorkers, workerCount } from '../server/workers.ts';
+import { configPath } from './config-path.ts';
+
+export const runHelp = `Usage: gatehouse run [-c FILE]
+
+Serves the routes of a config. Reloads it on SIGHUP and when the file changes (an invalid
+config is reported and the running one keeps serving). SIGTERM or SIGINT stop accepting,
+let requests in flight finish (up to shutdown_timeout) and exit 0.
+
+Options:
+  -c, --config FILE   config file (default: $GATEHOUSE_CONFIG or ./gatehouse.yaml)
+  -h, --help          this help`;
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return console.log(runHelp), 0;
+  const file = configPath(values.config);
+  let loaded;
+  try {
+    loaded = loadConfigFile(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const p of error.problems) console.error(`error: ${formatProblem(p)}`);
+    return 1;
+  }
+  const sink = createFdSink(1);
+  const log = createLogger({ sink, level: loaded.config.log.level });
+  const workers = workerCount(loaded.config.workers);
+  if (workers > 1 && !process.env.GATEHOUSE_WORKER) return superviseWorkers({ count: workers, log, config: loaded.config });
+
+  const admin = createAdminState();
+  let server;
+  try {
+    server = await startServer({ configFile: file, log, accessSink: sink, admin, createAuth, reusePort: Boolean(process.env.GATEHOUSE_WORKER) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const p of error.problems) console.error(`error: ${formatProblem(p)}`);
+    return 1;
+  }
+  const adminServer = loaded.config.admin && !process.env.GATEHOUSE_WORKER ? startAdminServer(loaded.config.admin.listen, admin) : undefined;
+  process.on('SIGHUP', () => void server.reload());
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal });
+      adminServer?.stop(true);
+      await server.stop();
+      sink.flush();
+      resolve(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
+}

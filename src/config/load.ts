@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import * as v from 'valibot';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, formatPath, type ConfigProblem } from './errors.ts';
+import { interpolate } from './interpolate.ts';
+import { knownKeysAt } from './known-keys.ts';
+import { configSchema, type Config } from './schema.ts';
+import { suggest } from './suggest.ts';
+import { YamlLocator } from './yaml-locator.ts';
+
+type Path = (string | number)[];
+
+/** A validated config plus what is needed to report later problems at their place in the file. */
+export interface LoadedConfig {
+  config: Config;
+  file: string;
+  dir: string;
+  /** The config after `${VAR}` and `_file` resolution, before validation (plugin options live here). */
+  raw: Record<string, unknown>;
+  /** A problem located at `path` in this config's file. */
+  problem(path: Path, message: string): ConfigProblem;
+}
+
+/** Reads, interpolates and validates a config file; throws ConfigError listing every problem. */
+export function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ file: path, line: 0, column: 0, path: '', message: `cannot read config: ${(e as Error).message}` }]);
+  }
+  return loadConfigText(text, path, env);
+}
+
+/** As `loadConfigFile`, from text already read; `file` names it in errors and anchors relative paths. */
+export function loadConfigText(text: string, file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+  const dir = dirname(file);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locator = new YamlLocator(doc, lines);
+  const problem = (at: Path, message: string): ConfigProblem => ({ file, ...locator.locate(at), path: formatPath(at), message });
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ file, ...locator.position(e.pos[0]), path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const problems: ConfigProblem[] = [];
+  const raw = resolveValues(doc.toJS() ?? {}, [], { env, dir, report: (at, msg) => problems.push(problem(at, msg)) });
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError([problem([], 'the config must be a YAML mapping with at least `routes`')]);
+  }
+
+  const result = v.safeParse(configSchema, raw, { abortEarly: false });
+  if (!result.success) throw new ConfigError(result.issues.map((issue) => describeIssue(issue, problem)));
+  return { config: result.output, file, dir, raw: raw as Record<string, unknown>, problem };
+}
+
+/** Turns a valibot issue into a located problem, suggesting the nearest key for unknown ones. */
+export function describeIssue(
+  issue: v.BaseIssue<unknown>,
+  problem: (at: Path, message: string) => ConfigProblem,
+  schema: v.GenericSchema = configSchema,
+  base: Path = [],
+): ConfigProblem {
+  const local: Path = (issue.path ?? []).map((p) => p.key as string | number);
+  const at = [...base, ...local];
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const key = String(local.at(-1));
+    const near = suggest(key, knownKeysAt(schema, local.slice(0, -1)));
+    return problem(at, `unknown key "${key}"${near ? `; did you mean "${near}"?` : ''}`);
+  }
+  if (issue.received === 'undefined' && issue.kind === 'schema') return problem(at, `missing required key (${issue.expected})`);
+  return problem(at, issue.message);
+}
+
+interface ResolveContext {
+  env: Record<string, string | undefined>;
+  dir: string;
+  report(at: Path, message: string): void;
+}
+
+/** Applies `${VAR}` to every string and turns each `key_file: path` into `key: <file contents>`. */
+function resolveValues(value: unknown, at: Path, ctx: ResolveContext): unknown {
+  if (typeof value === 'string') {
+    const { value: out, missing } = interpolate(value, ctx.env);
+    for (const name of missing) ctx.report(at, `environment variable ${name} is not set`);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => resolveValues(item, [...at, i], ctx));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const resolved = resolveValues(item, [...at, key], ctx);
+      if (!key.endsWith('_file') || typeof resolved !== 'string') {
+        out[key] = resolved;
+        continue;
+      }
+      const target = key.slice(0, -'_file'.length);
+      if (target in (value as Record<string, unknown>)) {
+        ctx.report([...at, key], `set either "${target}" or "${key}", not both`);
+        continue;
+      }
+      try {
+        out[target] = readFileSync(resolve(ctx.dir, resolved), 'utf8').replace(/\r?\n$/, '');
+      } catch (e) {
+        ctx.report([...at, key], `cannot read ${resolve(ctx.dir, resolved)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,138 @@
+import * as v from 'valibot';
+import { parseDuration } from './duration.ts';
+
+/** A duration (`500ms`, `30s`, `14h`) as milliseconds. */
+export const duration = (fallback: string) =>
+  v.optional(
+    v.pipe(
+      v.union([v.string(), v.number()], 'expected a duration like 500ms, 30s or 14h'),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        const ms = parseDuration(dataset.value);
+        if (ms === undefined) {
+          addIssue({ message: `"${dataset.value}" is not a duration; use e.g. 500ms, 30s, 5m, 14h` });
+          return NEVER;
+        }
+        return ms;
+      }),
+    ),
+    fallback,
+  );
+
+const absoluteUrl = v.pipe(
+  v.string(),
+  v.check((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http:// or https:// URL'),
+);
+
+const stringList = v.array(v.string());
+const headerMap = v.record(v.string(), v.pipe(v.union([v.string(), v.number(), v.boolean()]), v.transform(String)));
+
+export const policySchema = v.strictObject({
+  public: v.optional(v.boolean()),
+  allow_any_authenticated_user: v.optional(v.boolean()),
+  allow: v.optional(
+    v.strictObject({
+      emails: v.optional(stringList),
+      domains: v.optional(stringList),
+      groups: v.optional(stringList),
+      claims: v.optional(v.record(v.string(), v.unknown())),
+      services: v.optional(stringList),
+    }),
+  ),
+});
+
+/** A plugin entry: `use` plus the plugin's own options, validated later by the plugin's schema. */
+export const pluginEntrySchema = v.looseObject({
+  use: v.pipe(v.string(), v.minLength(1, 'expected a plugin name or a path like ./my-plugin.ts')),
+});
+
+export const routeSchema = v.strictObject({
+  from: v.pipe(
+    v.string(),
+    v.check(
+      (s) => /^https?:\/\/(\*\.)?[^/*?#@]+$/i.test(s),
+      'expected scheme and host like https://api.example.test or https://*.example.test (no path)',
+    ),
+  ),
+  prefix: v.optional(v.pipe(v.string(), v.startsWith('/', 'a prefix starts with /')), '/'),
+  to: v.union([absoluteUrl, v.pipe(v.array(absoluteUrl), v.minLength(1, 'list at least one upstream'))]),
+  policy: v.optional(policySchema),
+  pass_identity_headers: v.optional(v.boolean(), false),
+  set_request_headers: v.optional(headerMap, {}),
+  remove_request_headers: v.optional(stringList, []),
+  set_response_headers: v.optional(headerMap, {}),
+  preserve_host_header: v.optional(v.boolean(), false),
+  timeout: duration('30s'),
+  allow_websockets: v.optional(v.boolean(), false),
+  plugins: v.optional(v.array(pluginEntrySchema), []),
+});
+
+const listen = v.pipe(
+  v.union([v.string(), v.number()]),
+  v.transform(String),
+  v.check((s) => /^(\[[0-9a-f:.]+\]|[^:\s]*)?:?\d{1,5}$/i.test(s), 'expected host:port like ":8080" or "127.0.0.1:8080"'),
+);
+
+export const configSchema = v.strictObject({
+  listen: v.optional(listen, ':8080'),
+  tls: v.optional(v.strictObject({ cert: v.string(), key: v.string() })),
+  workers: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal('auto')]), 1),
+  shutdown_timeout: duration('10s'),
+  /** Re-read the config when its file changes (SIGHUP always does). */
+  watch: v.optional(v.boolean(), true),
+  log: v.optional(
+    v.strictObject({
+      level: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+      access_log: v.optional(v.boolean(), true),
+    }),
+    {},
+  ),
+  admin: v.optional(v.strictObject({ listen })),
+  authenticate: v.optional(
+    v.strictObject({
+      url: absoluteUrl,
+      provider: v.picklist(['oidc', 'static']),
+      oidc: v.optional(
+        v.strictObject({
+          issuer: absoluteUrl,
+          client_id: v.string(),
+          client_secret: v.optional(v.string()),
+          scopes: v.optional(stringList, ['openid', 'email', 'profile']),
+          groups_claim: v.optional(v.string(), 'groups'),
+        }),
+      ),
+      static: v.optional(
+        v.strictObject({
+          users: v.array(
+            v.strictObject({
+              email: v.string(),
+              password_hash: v.string(),
+              name: v.optional(v.string()),
+              groups: v.optional(stringList, []),
+            }),
+          ),
+        }),
+      ),
+    }),
+  ),
+  session: v.optional(
+    v.strictObject({
+      cookie_name: v.optional(v.string(), '_gatehouse'),
+      cookie_domain: v.optional(v.string()),
+      cookie_secure: v.optional(v.boolean(), true),
+      cookie_http_only: v.optional(v.boolean(), true),
+      cookie_same_site: v.optional(v.picklist(['lax', 'strict', 'none']), 'lax'),
+      ttl: duration('14h'),
+      signing_key: v.optional(v.union([v.string(), v.array(v.string())])),
+    }),
+    {},
+  ),
+  service_tokens: v.optional(
+    v.array(v.strictObject({ name: v.string(), client_id: v.string(), client_secret: v.string() })),
+    [],
+  ),
+  routes: v.pipe(v.array(routeSchema), v.minLength(1, 'list at least one route')),
+});
+
+export type Config = v.InferOutput<typeof configSchema>;
+export type RouteConfig = v.InferOutput<typeof routeSchema>;
+export type PluginEntry = v.InferOutput<typeof pluginEntrySchema>;

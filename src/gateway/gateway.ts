@@ -1,0 +1,188 @@
+import type { Admin } from '../admin/admin-state.ts';
+import { ConfigError, type ConfigProblem } from '../config/errors.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { RouteConfig } from '../config/schema.ts';
+import { jsonError } from '../http/json-error.ts';
+import { newRequestId } from '../http/request-id.ts';
+import type { Logger, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
+import { Context } from '../pipeline/context.ts';
+import { proxyRequest, type ProxyRoute } from '../proxy/proxy.ts';
+import { UpstreamPool } from '../proxy/upstream-pool.ts';
+import { compileHostPattern } from '../router/host-pattern.ts';
+import { Router } from '../router/router.ts';
+import type { AuthRuntime } from './auth-runtime.ts';
+import { buildRoutePipeline } from './route-pipeline.ts';
+
+/** Fields the access log line takes from routing and the pipeline. */
+export interface AccessRecord {
+  requestId?: string;
+  route?: string;
+  upstream?: string;
+  exemption?: string;
+  identity?: string;
+}
+
+interface CompiledRoute {
+  from: string;
+  prefix: string;
+  info: RouteInfo;
+  upstream: UpstreamPool;
+  passIdentityHeaders: boolean;
+  run: (ctx: RequestContext) => Promise<Response>;
+}
+
+/** One loaded config, ready to serve: routes, their pipelines and the sign-in runtime. */
+export interface Gateway {
+  readonly loaded: LoadedConfig;
+  readonly warnings: readonly ConfigProblem[];
+  handle(request: Request, clientIp: string, record: AccessRecord): Promise<Response>;
+  /** Waits (up to `graceMs`) for requests that started on this gateway, then closes its plugins. */
+  retire(graceMs: number): Promise<void>;
+}
+
+export interface GatewayDeps {
+  log: Logger;
+  admin: Admin;
+  createAuth(loaded: LoadedConfig, routeOrigins: string[]): AuthRuntime | Promise<AuthRuntime>;
+}
+
+/**
+ * Builds everything a config needs before it serves a single request (patterns compiled, plugins
+ * created, keys loaded), so a config that fails anywhere never replaces a working one.
+ */
+export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Promise<Gateway> {
+  const { config } = loaded;
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  const routeOrigins = config.routes.map((r) => compileHostPattern(r.from).origin);
+  const auth = await deps.createAuth(loaded, routeOrigins);
+  const sessionCookie = auth.session.cookieName;
+  const authHost = config.authenticate ? new URL(config.authenticate.url).host.toLowerCase() : undefined;
+
+  const instances: PluginInstance[] = [];
+  const compiled: CompiledRoute[] = [];
+  for (const [index, route] of config.routes.entries()) {
+    const info: RouteInfo = {
+      id: `routes[${index}]`,
+      from: route.from,
+      origin: compileHostPattern(route.from).origin,
+      prefix: route.prefix,
+      policy: route.policy ?? {},
+    };
+    if (!route.policy) {
+      warnings.push(loaded.problem(['routes', index], `route ${info.id} (${route.from}) has no policy, so it admits nobody; add policy: { allow_any_authenticated_user: true } or policy: { public: true }`));
+    }
+    const proxyRoute = compileProxyRoute(route, sessionCookie, auth);
+    const terminal = (ctx: RequestContext) => authorizeThenProxy(ctx, route, proxyRoute, auth);
+    const pipeline = await buildRoutePipeline(route, index, info, terminal, { loaded, log: deps.log, auth, admin: deps.admin, problems, warnings });
+    instances.push(...pipeline.instances);
+    compiled.push({
+      from: route.from,
+      prefix: route.prefix,
+      info,
+      upstream: new UpstreamPool(route.to, route.timeout),
+      passIdentityHeaders: route.pass_identity_headers,
+      run: pipeline.run,
+    });
+  }
+  if (problems.length > 0) {
+    await closeAll(instances, auth, deps.log);
+    throw new ConfigError(problems);
+  }
+
+  const router = new Router(compiled);
+  let inFlight = 0;
+
+  async function handle(request: Request, clientIp: string, record: AccessRecord): Promise<Response> {
+    const requestId = newRequestId();
+    record.requestId = requestId;
+    const url = new URL(request.url);
+    const path = url.pathname;
+    const host = request.headers.get('host') ?? url.host;
+    if (path.startsWith('/.gatehouse/') || path === '/.gatehouse' || path.startsWith('/.well-known/gatehouse/') || host.toLowerCase() === authHost) {
+      record.route = 'gatehouse';
+      return (await auth.handle(request, { requestId, clientIp, url })) ?? jsonError(404, 'not_found', requestId);
+    }
+    const match = router.match(host, url.protocol, path);
+    if (!match) return jsonError(404, 'no_route', requestId);
+    const route = match.route;
+    record.route = route.info.id;
+    const ctx = new Context(
+      requestId,
+      request,
+      url,
+      clientIp,
+      route.info,
+      { upstream: route.upstream, path: path + url.search, headers: new Headers(), passIdentityHeaders: route.passIdentityHeaders },
+      deps.log,
+    );
+    inFlight++;
+    try {
+      return withRequestId(await route.run(ctx), requestId);
+    } finally {
+      inFlight--;
+      record.upstream = ctx.upstream.upstream.urls[0];
+      if (ctx.exemption) record.exemption = `${ctx.exemption.plugin}:${ctx.exemption.rule}`;
+      if (ctx.identity) record.identity = ctx.identity.subject;
+    }
+  }
+
+  async function retire(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(20);
+    await closeAll(instances, auth, deps.log);
+  }
+
+  return { loaded, warnings, handle, retire };
+}
+
+function compileProxyRoute(route: RouteConfig, sessionCookie: string, auth: AuthRuntime): ProxyRoute {
+  return {
+    preserveHost: route.preserve_host_header,
+    removeRequestHeaders: route.remove_request_headers.map((h) => h.toLowerCase()),
+    setRequestHeaders: Object.entries(route.set_request_headers),
+    setResponseHeaders: Object.entries(route.set_response_headers),
+    sessionCookie,
+    signAssertion: (ctx) => (ctx.identity ? auth.signAssertion(ctx.identity, ctx.route.origin) : Promise.resolve(undefined)),
+  };
+}
+
+/** The route's policy, applied after the plugins: exemptions and public routes pass. */
+async function authorizeThenProxy(ctx: RequestContext, route: RouteConfig, proxyRoute: ProxyRoute, auth: AuthRuntime): Promise<Response> {
+  if (!route.policy?.public && !ctx.exemption) {
+    if (!ctx.identity) return ctx.error(401, 'unauthenticated', loginHint(ctx, auth));
+    if (!route.policy || auth.evaluatePolicy(route.policy, ctx.identity) !== 'allow') return ctx.error(403, 'forbidden');
+  }
+  return proxyRequest(ctx, proxyRoute);
+}
+
+function loginHint(ctx: RequestContext, auth: AuthRuntime): Record<string, unknown> | undefined {
+  try {
+    return { login_url: auth.session.loginUrl(ctx.url.href) };
+  } catch {
+    return undefined;
+  }
+}
+
+async function closeAll(instances: PluginInstance[], auth: AuthRuntime, log: Logger): Promise<void> {
+  for (const instance of instances) {
+    try {
+      await instance.close?.();
+    } catch (error) {
+      log.error('plugin close() failed', { error: (error as Error).message });
+    }
+  }
+  await auth.close();
+}
+
+/** Stamps the request id on every answer; a plugin's response may have immutable headers. */
+function withRequestId(response: Response, requestId: string): Response {
+  try {
+    response.headers.set('x-request-id', requestId);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set('x-request-id', requestId);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}

@@ -1,0 +1,105 @@
+import * as v from 'valibot';
+import type { Admin } from '../admin/admin-state.ts';
+import { describeIssue, type LoadedConfig } from '../config/load.ts';
+import type { ConfigProblem } from '../config/errors.ts';
+import type { RouteConfig } from '../config/schema.ts';
+import type { Logger, Plugin, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
+import { compose, type Step } from '../pipeline/compose.ts';
+import { builtinPlugins } from '../plugins/builtins.ts';
+import { loadPlugin } from '../plugins/load-plugin.ts';
+import type { AuthRuntime } from './auth-runtime.ts';
+import { createServices } from './services.ts';
+
+export interface BuiltPipeline {
+  run(ctx: RequestContext): Promise<Response>;
+  instances: PluginInstance[];
+}
+
+interface BuildDeps {
+  loaded: LoadedConfig;
+  log: Logger;
+  auth: AuthRuntime;
+  admin: Admin;
+  problems: ConfigProblem[];
+  warnings: ConfigProblem[];
+}
+
+/**
+ * Loads, validates and creates a route's plugins in order, then composes them in front of the
+ * route's `terminal` (policy check and proxy). A non-public route without any auth plugin gets
+ * `trust-cookie` at the end, so `allow_any_authenticated_user` works without listing it.
+ */
+export async function buildRoutePipeline(
+  route: RouteConfig,
+  index: number,
+  info: RouteInfo,
+  terminal: (ctx: RequestContext) => Promise<Response>,
+  deps: BuildDeps,
+): Promise<BuiltPipeline> {
+  const steps: Step[] = [];
+  const instances: PluginInstance[] = [];
+  const entries: { use: string; options: Record<string, unknown>; at: (string | number)[] }[] = route.plugins.map((entry, j) => {
+    const { use, ...options } = entry;
+    return { use, options, at: ['routes', index, 'plugins', j] };
+  });
+
+  const instantiate = async (plugin: Plugin, options: unknown, at: (string | number)[], label: string): Promise<Step> => {
+    const services = createServices({
+      route: info,
+      pluginName: plugin.name,
+      log: deps.log,
+      auth: deps.auth,
+      admin: deps.admin,
+      configDir: deps.loaded.dir,
+      warn: (message) => deps.warnings.push(deps.loaded.problem(at, `${label}: ${message}`)),
+    });
+    const created = await plugin.create(options as never, services);
+    const instance = typeof created === 'function' ? { handle: created } : created;
+    if (typeof instance?.handle !== 'function') throw new Error('create() must return a handler or { handle, close? }');
+    instances.push(instance);
+    return { name: plugin.name, kind: plugin.kind ?? 'other', handle: instance.handle };
+  };
+
+  for (const entry of entries) {
+    const label = `route ${info.id} (${route.from}), plugin "${entry.use}"`;
+    const fail = (at: (string | number)[], message: string) => deps.problems.push(deps.loaded.problem(at, `${label}: ${message}`));
+    let plugin;
+    try {
+      plugin = await loadPlugin(entry.use, deps.loaded.dir);
+    } catch (error) {
+      fail([...entry.at, 'use'], (error as Error).message);
+      continue;
+    }
+    const kind = plugin.kind ?? 'other';
+    if (route.policy?.public && kind === 'auth') {
+      deps.warnings.push(deps.loaded.problem(entry.at, `${label}: the route is public, so this auth plugin never runs`));
+      continue;
+    }
+    let options: unknown = entry.options;
+    if (plugin.options) {
+      const schema = plugin.options(v);
+      const result = v.safeParse(schema, entry.options, { abortEarly: false });
+      if (!result.success) {
+        for (const issue of result.issues) {
+          const p = describeIssue(issue, (at, message) => deps.loaded.problem(at, message), schema, entry.at);
+          deps.problems.push({ ...p, message: `${label}: ${p.message}` });
+        }
+        continue;
+      }
+      options = result.output;
+    }
+    try {
+      steps.push(await instantiate(plugin, options, entry.at, label));
+    } catch (error) {
+      fail(entry.at, (error as Error).message);
+    }
+  }
+
+  const needsAuth = !route.policy?.public;
+  const trustCookie = builtinPlugins.get('trust-cookie');
+  if (needsAuth && !steps.some((s) => s.kind === 'auth') && trustCookie) {
+    const defaults = trustCookie.options ? v.parse(trustCookie.options(v), {}) : {};
+    steps.push(await instantiate(trustCookie, defaults, ['routes', index], `route ${info.id} (${route.from})`));
+  }
+  return { run: compose(steps, terminal), instances };
+}

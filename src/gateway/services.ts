@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+import type { Admin } from '../admin/admin-state.ts';
+import type { Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
+import { timingSafeEqual } from '../http/secure-compare.ts';
+import { UpstreamPool } from '../proxy/upstream-pool.ts';
+import { createTtlStore } from '../util/ttl-store.ts';
+import type { AuthRuntime } from './auth-runtime.ts';
+
+/**
+ * The services one plugin instance receives: shared engine facilities bound to its route,
+ * its own logger and a `warn` that reports into the config's load-time warnings.
+ */
+export function createServices(options: {
+  route: RouteInfo;
+  pluginName: string;
+  log: Logger;
+  auth: AuthRuntime;
+  admin: Admin;
+  configDir: string;
+  warn(message: string): void;
+}): PluginServices {
+  const { auth, configDir } = options;
+  return {
+    v,
+    log: options.log.child({ route: options.route.id, plugin: options.pluginName }),
+    route: options.route,
+    warn: options.warn,
+    upstream: (urls, o) => new UpstreamPool(urls, o?.timeoutMs ?? 30_000),
+    jwt: auth.jwt,
+    session: auth.session,
+    cookies: auth.cookies,
+    counter: (name, help) => options.admin.metrics.counter(name, help),
+    ttlStore: (o) => createTtlStore(o),
+    fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(init?.timeoutMs ?? 5000) }),
+    secret({ env, file, value }) {
+      if (value !== undefined) return value;
+      if (env !== undefined) {
+        const found = process.env[env];
+        if (found === undefined) throw new Error(`environment variable ${env} is not set`);
+        return found;
+      }
+      if (file !== undefined) return readFileSync(resolve(configDir, file), 'utf8').replace(/\r?\n$/, '');
+      throw new Error('secret() needs env, file or value');
+    },
+    timingSafeEqual,
+    configDir,
+  };
+}

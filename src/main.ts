@@ -1,0 +1,37 @@
+#!/usr/bin/env bun
+import { checkCommand, checkHelp } from './cli/check.ts';
+import { runCommand, runHelp } from './cli/run.ts';
+import { version } from './version.ts';
+
+const usage = `Gatehouse ${version}: an identity-aware gateway for browser apps calling protected APIs.
+
+Usage: gatehouse <command> [options]
+
+Commands:
+  run       serve a config (default ./gatehouse.yaml)
+  check     validate a config and print its errors and warnings
+  version   print the version
+
+Run "gatehouse <command> --help" for a command's options.`;
+
+type Command = (args: string[]) => Promise<number> | number;
+
+const commands: Record<string, { run: Command; help: string }> = {
+  run: { run: runCommand, help: runHelp },
+  check: { run: checkCommand, help: checkHelp },
+  version: { run: () => (console.log(version), 0), help: 'Usage: gatehouse version\n\nPrints the version.' },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return console.log(usage), name ? 0 : 2;
+  if (name === '--version' || name === '-v') return console.log(version), 0;
+  const command = commands[name];
+  if (!command) {
+    console.error(`gatehouse: unknown command "${name}"\n\n${usage}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,112 @@
+import type { RequestContext } from '../plugin-api/index.ts';
+import { stripHopByHop } from './hop-by-hop.ts';
+import { UpstreamPool } from './upstream-pool.ts';
+
+/** Per-route header work, compiled once at config load. */
+export interface ProxyRoute {
+  preserveHost: boolean;
+  removeRequestHeaders: readonly string[];
+  setRequestHeaders: readonly [string, string][];
+  setResponseHeaders: readonly [string, string][];
+  /** Name of the trust cookie, removed from what upstreams receive. */
+  sessionCookie: string;
+  /** Signs the identity assertion for `X-Gatehouse-Jwt-Assertion`. */
+  signAssertion(ctx: RequestContext): Promise<string | undefined>;
+}
+
+const ASSERTION_HEADER = 'x-gatehouse-jwt-assertion';
+
+/**
+ * Sends the request to `ctx.upstream` and streams the answer back: bodies are never buffered,
+ * hop-by-hop headers and client-sent `X-Gatehouse-*` headers never pass, a refused connection
+ * moves on to the next member of the pool, the route's timeout gives 504 and any other failure
+ * 502.
+ */
+export async function proxyRequest(ctx: RequestContext, route: ProxyRoute): Promise<Response> {
+  const { request } = ctx;
+  const target = ctx.upstream;
+  const headers = upstreamRequestHeaders(ctx, route);
+  if (target.passIdentityHeaders && ctx.identity) {
+    const assertion = await route.signAssertion(ctx);
+    if (assertion) headers.set(ASSERTION_HEADER, assertion);
+  }
+
+  const pool = target.upstream as UpstreamPool;
+  const members = pool.order();
+  const hasBody = request.body !== null;
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!;
+    const url = member.base.origin + member.basePath + target.path;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), pool.timeoutMs);
+    try {
+      const response = await fetch(url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        redirect: 'manual',
+        signal: abort.signal,
+        // Pass bytes through as the upstream encoded them.
+        decompress: false,
+      });
+      clearTimeout(timer);
+      return downstreamResponse(response, route);
+    } catch (error) {
+      clearTimeout(timer);
+      const code = (error as { code?: string }).code;
+      if (abort.signal.aborted) {
+        ctx.log.warn('upstream timed out', { upstream: url, timeout_ms: pool.timeoutMs });
+        return ctx.error(504, 'upstream_timeout');
+      }
+      if (code === 'ECONNREFUSED') pool.markDown(member);
+      // A body stream can be sent once; only a body-less request may try the next member.
+      if (code === 'ECONNREFUSED' && !hasBody && i < members.length - 1) continue;
+      ctx.log.warn('upstream failed', { upstream: url, reason: code ?? (error as Error).message });
+      return ctx.error(502, 'upstream_unavailable');
+    }
+  }
+  return ctx.error(502, 'upstream_unavailable');
+}
+
+function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers {
+  const headers = new Headers(ctx.request.headers);
+  const originalHost = headers.get('host') ?? ctx.url.host;
+  stripHopByHop(headers);
+  for (const name of [...headers.keys()]) if (name.startsWith('x-gatehouse-')) headers.delete(name);
+  const cookie = headers.get('cookie');
+  if (cookie) {
+    const kept = withoutCookie(cookie, route.sessionCookie);
+    if (kept) headers.set('cookie', kept);
+    else headers.delete('cookie');
+  }
+  for (const name of route.removeRequestHeaders) headers.delete(name);
+  for (const [name, value] of route.setRequestHeaders) headers.set(name, value);
+  for (const [name, value] of ctx.upstream.headers) headers.set(name, value);
+  headers.set('x-forwarded-for', ctx.clientIp);
+  headers.set('x-forwarded-proto', ctx.url.protocol.slice(0, -1));
+  headers.set('x-forwarded-host', originalHost);
+  headers.set('x-request-id', ctx.requestId);
+  if (route.preserveHost) headers.set('host', originalHost);
+  else headers.delete('host');
+  return headers;
+}
+
+function downstreamResponse(upstream: Response, route: ProxyRoute): Response {
+  const headers = new Headers(upstream.headers);
+  stripHopByHop(headers);
+  for (const [name, value] of route.setResponseHeaders) headers.set(name, value);
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+}
+
+/** The Cookie header without the trust cookie, so upstreams never see the session. */
+export function withoutCookie(header: string, name: string): string {
+  if (!header.includes(name)) return header;
+  return header
+    .split(';')
+    .filter((part) => {
+      const eq = part.indexOf('=');
+      return (eq === -1 ? part : part.slice(0, eq)).trim() !== name;
+    })
+    .join(';')
+    .trim();
+}

@@ -1,0 +1,41 @@
+const DEFAULT_PORT: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/** A route's `from`, compiled: an exact host or a `*.` wildcard, and an optional port. */
+export interface HostPattern {
+  scheme: 'http:' | 'https:';
+  /** Lower-case host without the `*.`; for a wildcard, the suffix the host must end with (after a dot). */
+  host: string;
+  wildcard: boolean;
+  /** Explicit non-default port, or undefined (any port). */
+  port: string | undefined;
+  /** `https://api.example.test` style origin, for audiences and links. */
+  origin: string;
+}
+
+/** Compiles `https://api.example.test`, `http://*.example.test:8080` (validated by the schema). */
+export function compileHostPattern(from: string): HostPattern {
+  const match = /^(https?):\/\/(\*\.)?([^/:]+)(?::(\d+))?$/i.exec(from);
+  if (!match) throw new Error(`"${from}" is not scheme://host[:port]`);
+  const scheme = `${match[1]!.toLowerCase()}:` as HostPattern['scheme'];
+  const host = stripDot(match[3]!.toLowerCase());
+  const port = match[4] && match[4] !== DEFAULT_PORT[scheme] ? match[4] : undefined;
+  const wildcard = Boolean(match[2]);
+  return { scheme, host, wildcard, port, origin: `${scheme}//${wildcard ? '*.' : ''}${host}${port ? `:${port}` : ''}` };
+}
+
+/** Splits a Host header into a normalised host and port (`undefined` when absent or default). */
+export function parseHostHeader(value: string, scheme: string): { host: string; port: string | undefined } {
+  let host = value;
+  let port: string | undefined;
+  const colon = value.lastIndexOf(':');
+  if (colon > -1 && !value.endsWith(']') && /^\d+$/.test(value.slice(colon + 1))) {
+    host = value.slice(0, colon);
+    port = value.slice(colon + 1);
+  }
+  if (port === DEFAULT_PORT[scheme]) port = undefined;
+  return { host: stripDot(host.toLowerCase()), port };
+}
+
+function stripDot(host: string): string {
+  return host.endsWith('.') ? host.slice(0, -1) : host;
+}

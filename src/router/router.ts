@@ -1,0 +1,78 @@
+import { compileHostPattern, parseHostHeader, type HostPattern } from './host-pattern.ts';
+
+export interface Routable {
+  from: string;
+  prefix: string;
+}
+
+interface Entry<R> {
+  pattern: HostPattern;
+  prefix: string;
+  route: R;
+}
+
+/**
+ * Picks a route for a request: exact host beats wildcard (longer wildcard suffix first), then the
+ * longest path prefix on a segment boundary. Built once per config; lookups allocate nothing
+ * for the common exact-host case.
+ */
+export class Router<R extends Routable> {
+  private readonly exact = new Map<string, Entry<R>[]>();
+  private readonly wildcards: Entry<R>[] = [];
+
+  constructor(routes: readonly R[]) {
+    for (const route of routes) {
+      const entry = { pattern: compileHostPattern(route.from), prefix: trimSlash(route.prefix), route };
+      if (entry.pattern.wildcard) this.wildcards.push(entry);
+      else {
+        const list = this.exact.get(entry.pattern.host) ?? [];
+        list.push(entry);
+        this.exact.set(entry.pattern.host, list);
+      }
+    }
+    const byPrefix = (a: Entry<R>, b: Entry<R>) => b.prefix.length - a.prefix.length;
+    for (const list of this.exact.values()) list.sort(byPrefix);
+    this.wildcards.sort((a, b) => b.pattern.host.length - a.pattern.host.length || byPrefix(a, b));
+  }
+
+  /** The route for `hostHeader` + `path` (path as sent, percent-encoded), or undefined. */
+  match(hostHeader: string, scheme: string, path: string): { route: R; pattern: HostPattern } | undefined {
+    const { host, port } = parseHostHeader(hostHeader, scheme);
+    const matchPath = canonicalForMatching(path);
+    for (const entry of this.exact.get(host) ?? []) {
+      if (portMatches(entry.pattern, port) && underPrefix(matchPath, entry.prefix)) return entry;
+    }
+    for (const entry of this.wildcards) {
+      if (
+        host.length > entry.pattern.host.length + 1 &&
+        host.endsWith(`.${entry.pattern.host}`) &&
+        portMatches(entry.pattern, port) &&
+        underPrefix(matchPath, entry.prefix)
+      ) {
+        return entry;
+      }
+    }
+    return undefined;
+  }
+}
+
+function portMatches(pattern: HostPattern, port: string | undefined): boolean {
+  return pattern.port === undefined || pattern.port === port;
+}
+
+function trimSlash(prefix: string): string {
+  return prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix === '/' ? '' : prefix;
+}
+
+/** `/api` covers `/api` and `/api/…`, never `/apix`. */
+function underPrefix(path: string, prefix: string): boolean {
+  if (prefix === '') return true;
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47);
+}
+
+const UNRESERVED_ESCAPE = /%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
+
+/** Decodes escapes of unreserved characters so `/%61pi` cannot dodge a `/api` route. */
+function canonicalForMatching(path: string): string {
+  return path.includes('%') ? path.replace(UNRESERVED_ESCAPE, (e) => String.fromCharCode(parseInt(e.slice(1), 16))) : path;
+}

@@ -1,0 +1,143 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Admin } from '../admin/admin-state.ts';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { buildGateway, type AccessRecord, type Gateway, type GatewayDeps } from '../gateway/gateway.ts';
+import { jsonError } from '../http/json-error.ts';
+import { newRequestId } from '../http/request-id.ts';
+import type { LineSink } from '../log/logger.ts';
+import type { Logger } from '../plugin-api/index.ts';
+import { writeAccessLine } from './access-log.ts';
+import { parseListen } from './listen-address.ts';
+
+export interface ServerOptions {
+  configFile: string;
+  log: Logger;
+  accessSink: LineSink;
+  admin: Admin;
+  createAuth: GatewayDeps['createAuth'];
+  env?: Record<string, string | undefined>;
+  /** Share the port with sibling worker processes. */
+  reusePort?: boolean;
+  /** Overrides `listen` from the config (tests use `127.0.0.1:0`). */
+  listen?: string;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  readonly gateway: Gateway;
+  /** Loads the config file again; the old config keeps serving when the new one is invalid. */
+  reload(): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** Stops accepting, lets requests in flight finish (up to `shutdown_timeout`), closes plugins. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Gatehouse on a config file: validates and builds everything first, then listens. Reloads
+ * on demand and when the file changes (`watch`, default on); SIGHUP and signals are the CLI's.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { log, admin } = options;
+  const deps: GatewayDeps = { log, admin, createAuth: options.createAuth };
+  let current = await buildGateway(loadConfigFile(options.configFile, options.env), deps);
+  for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
+  const config = current.loaded.config;
+  const { hostname, port } = parseListen(options.listen ?? config.listen);
+  const accessLog = config.log.access_log;
+
+  const server = Bun.serve({
+    hostname,
+    port,
+    reusePort: options.reusePort ?? false,
+    tls: config.tls ? { cert: config.tls.cert, key: config.tls.key } : undefined,
+    idleTimeout: 120,
+    async fetch(request, srv) {
+      const startedAt = performance.now();
+      const record: AccessRecord = {};
+      let response: Response;
+      try {
+        response = await current.handle(request, srv.requestIP(request)?.address ?? '', record);
+      } catch (error) {
+        record.requestId ??= newRequestId();
+        log.error('request failed', { request_id: record.requestId, error: (error as Error).stack ?? String(error) });
+        response = jsonError(500, 'internal_error', record.requestId);
+      }
+      admin.requests.inc({ route: record.route ?? 'none', code: `${Math.floor(response.status / 100)}xx` });
+      if (accessLog) writeAccessLine(options.accessSink, request, undefined, response.status, startedAt, record);
+      return response;
+    },
+    error(error) {
+      log.error('server error', { error: error.stack ?? String(error) });
+      return jsonError(500, 'internal_error', newRequestId());
+    },
+  });
+  admin.ready = true;
+  const scheme = config.tls ? 'https' : 'http';
+  const url = `${scheme}://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${server.port}`;
+  log.info('gatehouse listening', { url, routes: config.routes.length, config: current.loaded.file });
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  async function reloadNow(): Promise<{ ok: true } | { ok: false; error: string }> {
+    let next: LoadedConfig;
+    try {
+      next = loadConfigFile(options.configFile, options.env);
+      const gateway = await buildGateway(next, deps);
+      const old = current;
+      current = gateway;
+      for (const w of gateway.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
+      for (const key of ['listen', 'tls', 'workers', 'admin'] as const) {
+        if (JSON.stringify(next.config[key]) !== JSON.stringify(old.loaded.config[key])) {
+          log.warn(`"${key}" changed; it takes effect on restart`);
+        }
+      }
+      log.info('config reloaded', { config: next.file });
+      void old.retire(config.shutdown_timeout);
+      return { ok: true };
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error);
+      log.error('config reload failed; the previous config keeps serving', { error: message });
+      return { ok: false, error: message };
+    }
+  }
+  const reload = () => {
+    const result = reloading.then(reloadNow);
+    reloading = result;
+    return result;
+  };
+
+  let watcher: FSWatcher | undefined;
+  if (config.watch) {
+    let timer: Timer | undefined;
+    try {
+      // Watch the folder: editors replace files by renaming, which ends a watch on the file itself.
+      const name = basename(current.loaded.file);
+      watcher = watch(dirname(current.loaded.file), (_event, changed) => {
+        if (changed !== name) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void reload(), 150);
+      });
+    } catch (error) {
+      log.warn('cannot watch the config file; reload with SIGHUP', { error: (error as Error).message });
+    }
+  }
+
+  return {
+    port: server.port!,
+    url,
+    get gateway() {
+      return current;
+    },
+    reload,
+    async stop() {
+      watcher?.close();
+      admin.ready = false;
+      const grace = current.loaded.config.shutdown_timeout;
+      await Promise.race([server.stop(false), Bun.sleep(grace)]);
+      server.stop(true);
+      await current.retire(0);
+      options.accessSink.flush();
+    },
+  };
+}
