@@ -8,6 +8,7 @@ import type { Logger, PluginInstance, RequestContext, RouteInfo } from '../plugi
 import { Context } from '../pipeline/context.ts';
 import { proxyRequest, type ProxyRoute } from '../proxy/proxy.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
+import type { TunnelData } from '../proxy/websocket.ts';
 import { compileHostPattern } from '../router/host-pattern.ts';
 import { Router } from '../router/router.ts';
 import type { AuthRuntime } from './auth-runtime.ts';
@@ -35,7 +36,8 @@ interface CompiledRoute {
 export interface Gateway {
   readonly loaded: LoadedConfig;
   readonly warnings: readonly ConfigProblem[];
-  handle(request: Request, clientIp: string, record: AccessRecord): Promise<Response>;
+  /** `upgrade` switches the client connection to a WebSocket tunnel (routes with `allow_websockets`). */
+  handle(request: Request, clientIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response>;
   /** Waits (up to `graceMs`) for requests that started on this gateway, then closes its plugins. */
   retire(graceMs: number): Promise<void>;
 }
@@ -73,7 +75,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       warnings.push(loaded.problem(['routes', index], `route ${info.id} (${route.from}) has no policy, so it admits nobody; add policy: { allow_any_authenticated_user: true } or policy: { public: true }`));
     }
     const proxyRoute = compileProxyRoute(route, sessionCookie, auth);
-    const terminal = (ctx: RequestContext) => authorizeThenProxy(ctx, route, proxyRoute, auth);
+    const terminal = (ctx: RequestContext) => authorizeThenProxy(ctx as Context, route, proxyRoute, auth);
     const pipeline = await buildRoutePipeline(route, index, info, terminal, { loaded, log: deps.log, auth, admin: deps.admin, problems, warnings });
     instances.push(...pipeline.instances);
     compiled.push({
@@ -93,7 +95,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const router = new Router(compiled);
   let inFlight = 0;
 
-  async function handle(request: Request, clientIp: string, record: AccessRecord): Promise<Response> {
+  async function handle(request: Request, clientIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response> {
     const requestId = newRequestId();
     record.requestId = requestId;
     const url = new URL(request.url);
@@ -115,6 +117,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       route.info,
       { upstream: route.upstream, path: path + url.search, headers: new Headers(), passIdentityHeaders: route.passIdentityHeaders },
       deps.log,
+      upgrade,
     );
     inFlight++;
     try {
@@ -143,17 +146,18 @@ function compileProxyRoute(route: RouteConfig, sessionCookie: string, auth: Auth
     setRequestHeaders: Object.entries(route.set_request_headers),
     setResponseHeaders: Object.entries(route.set_response_headers),
     sessionCookie,
+    allowWebsockets: route.allow_websockets,
     signAssertion: (ctx) => (ctx.identity ? auth.signAssertion(ctx.identity, ctx.route.origin) : Promise.resolve(undefined)),
   };
 }
 
 /** The route's policy, applied after the plugins: exemptions and public routes pass. */
-async function authorizeThenProxy(ctx: RequestContext, route: RouteConfig, proxyRoute: ProxyRoute, auth: AuthRuntime): Promise<Response> {
+async function authorizeThenProxy(ctx: Context, route: RouteConfig, proxyRoute: ProxyRoute, auth: AuthRuntime): Promise<Response> {
   if (!route.policy?.public && !ctx.exemption) {
     if (!ctx.identity) return ctx.error(401, 'unauthenticated', loginHint(ctx, auth));
     if (!route.policy || auth.evaluatePolicy(route.policy, ctx.identity) !== 'allow') return ctx.error(403, 'forbidden');
   }
-  return proxyRequest(ctx, proxyRoute);
+  return proxyRequest(ctx, proxyRoute, ctx.upgrade);
 }
 
 function loginHint(ctx: RequestContext, auth: AuthRuntime): Record<string, unknown> | undefined {

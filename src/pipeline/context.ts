@@ -1,5 +1,6 @@
 import type { Exemption, Identity, Logger, RequestContext, RouteInfo, UpstreamTarget } from '../plugin-api/index.ts';
 import { jsonError } from '../http/json-error.ts';
+import type { TunnelData } from '../proxy/websocket.ts';
 
 /** The concrete request context; plugins see it through the `RequestContext` interface. */
 export class Context implements RequestContext {
@@ -16,6 +17,8 @@ export class Context implements RequestContext {
     readonly route: RouteInfo,
     upstream: UpstreamTarget,
     readonly log: Logger,
+    /** Set by the server for connections that may switch to a WebSocket tunnel. */
+    readonly upgrade?: (data: TunnelData) => boolean,
   ) {
     this.upstream = upstream;
   }

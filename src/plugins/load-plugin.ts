@@ -1,7 +1,24 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Plugin } from '../plugin-api/index.ts';
+import { definePlugin, type Plugin } from '../plugin-api/index.ts';
 import { builtinPlugins } from './builtins.ts';
+
+let apiModuleRegistered = false;
+
+/**
+ * Lets a plugin file `import { definePlugin } from 'gatehouse/plugin'` under the compiled binary,
+ * where no node_modules exist: the module is served from inside Gatehouse.
+ */
+function registerApiModule(): void {
+  if (apiModuleRegistered) return;
+  apiModuleRegistered = true;
+  Bun.plugin({
+    name: 'gatehouse/plugin',
+    setup(build) {
+      build.module('gatehouse/plugin', () => ({ exports: { definePlugin }, loader: 'object' }));
+    },
+  });
+}
 
 /** True when a `use:` value names a file rather than a built-in. */
 export function isPluginPath(use: string): boolean {
@@ -28,6 +45,7 @@ export async function loadPlugin(use: string, configDir: string): Promise<Plugin
   } catch {
     throw new Error(`plugin file ${file} does not exist`);
   }
+  registerApiModule();
   let module: { default?: unknown };
   try {
     module = await import(`${file}?v=${version}`);

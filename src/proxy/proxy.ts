@@ -1,6 +1,7 @@
 import type { RequestContext } from '../plugin-api/index.ts';
 import { stripHopByHop } from './hop-by-hop.ts';
 import { UpstreamPool } from './upstream-pool.ts';
+import { isWebSocketRequest, upgradedResponse, type TunnelData } from './websocket.ts';
 
 /** Per-route header work, compiled once at config load. */
 export interface ProxyRoute {
@@ -10,6 +11,7 @@ export interface ProxyRoute {
   setResponseHeaders: readonly [string, string][];
   /** Name of the trust cookie, removed from what upstreams receive. */
   sessionCookie: string;
+  allowWebsockets: boolean;
   /** Signs the identity assertion for `X-Gatehouse-Jwt-Assertion`. */
   signAssertion(ctx: RequestContext): Promise<string | undefined>;
 }
@@ -22,7 +24,11 @@ const ASSERTION_HEADER = 'x-gatehouse-jwt-assertion';
  * moves on to the next member of the pool, the route's timeout gives 504 and any other failure
  * 502.
  */
-export async function proxyRequest(ctx: RequestContext, route: ProxyRoute): Promise<Response> {
+export async function proxyRequest(
+  ctx: RequestContext,
+  route: ProxyRoute,
+  upgrade?: (data: TunnelData) => boolean,
+): Promise<Response> {
   const { request } = ctx;
   const target = ctx.upstream;
   const headers = upstreamRequestHeaders(ctx, route);
@@ -33,6 +39,9 @@ export async function proxyRequest(ctx: RequestContext, route: ProxyRoute): Prom
 
   const pool = target.upstream as UpstreamPool;
   const members = pool.order();
+  if (route.allowWebsockets && upgrade && isWebSocketRequest(request)) {
+    return tunnel(ctx, headers, members[0]!.base, members[0]!.basePath + target.path, upgrade);
+  }
   const hasBody = request.body !== null;
   for (let i = 0; i < members.length; i++) {
     const member = members[i]!;
@@ -109,4 +118,16 @@ export function withoutCookie(header: string, name: string): string {
     })
     .join(';')
     .trim();
+}
+
+const WEBSOCKET_HANDSHAKE = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'];
+
+/** Upgrades the client and opens the same path on the upstream as a WebSocket. */
+function tunnel(ctx: RequestContext, headers: Headers, base: URL, path: string, upgrade: (data: TunnelData) => boolean): Response {
+  const protocols = (ctx.request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const name of WEBSOCKET_HANDSHAKE) headers.delete(name);
+  headers.delete('host');
+  const upstreamUrl = `${base.protocol === 'https:' ? 'wss:' : 'ws:'}//${base.host}${path}`;
+  const ok = upgrade({ upstreamUrl, headers: Object.fromEntries(headers), protocols, pending: [] });
+  return ok ? upgradedResponse() : ctx.error(400, 'websocket_upgrade_failed');
 }

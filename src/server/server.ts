@@ -8,6 +8,7 @@ import { jsonError } from '../http/json-error.ts';
 import { newRequestId } from '../http/request-id.ts';
 import type { LineSink } from '../log/logger.ts';
 import type { Logger } from '../plugin-api/index.ts';
+import { tunnelHandler, wasUpgraded, type TunnelData } from '../proxy/websocket.ts';
 import { writeAccessLine } from './access-log.ts';
 import { parseListen } from './listen-address.ts';
 
@@ -47,7 +48,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { hostname, port } = parseListen(options.listen ?? config.listen);
   const accessLog = config.log.access_log;
 
-  const server = Bun.serve({
+  const server = Bun.serve<TunnelData>({
     hostname,
     port,
     reusePort: options.reusePort ?? false,
@@ -58,7 +59,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const record: AccessRecord = {};
       let response: Response;
       try {
-        response = await current.handle(request, srv.requestIP(request)?.address ?? '', record);
+        const upgrade = (data: TunnelData) => srv.upgrade(request, { data });
+        response = await current.handle(request, srv.requestIP(request)?.address ?? '', record, upgrade);
       } catch (error) {
         record.requestId ??= newRequestId();
         log.error('request failed', { request_id: record.requestId, error: (error as Error).stack ?? String(error) });
@@ -66,8 +68,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       admin.requests.inc({ route: record.route ?? 'none', code: `${Math.floor(response.status / 100)}xx` });
       if (accessLog) writeAccessLine(options.accessSink, request, undefined, response.status, startedAt, record);
-      return response;
+      return wasUpgraded(response) ? undefined : response;
     },
+    websocket: tunnelHandler,
     error(error) {
       log.error('server error', { error: error.stack ?? String(error) });
       return jsonError(500, 'internal_error', newRequestId());

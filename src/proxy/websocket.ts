@@ -1,0 +1,71 @@
+import type { ServerWebSocket, WebSocketHandler } from 'bun';
+
+/** What the client side of a proxied WebSocket carries. */
+export interface TunnelData {
+  upstreamUrl: string;
+  headers: Record<string, string>;
+  protocols: string[];
+  upstream?: WebSocket;
+  /** Client messages that arrived before the upstream connection opened. */
+  pending: (string | ArrayBufferLike | Uint8Array)[];
+}
+
+/** Marks the Response the pipeline returns once the client connection has been upgraded. */
+const upgraded = new WeakSet<Response>();
+
+export function upgradedResponse(): Response {
+  const response = new Response(null, { status: 101 });
+  upgraded.add(response);
+  return response;
+}
+
+export function wasUpgraded(response: Response): boolean {
+  return upgraded.has(response);
+}
+
+/** True when the request asks to switch to the WebSocket protocol. */
+export function isWebSocketRequest(request: Request): boolean {
+  return request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+}
+
+/**
+ * Bun's websocket handler for proxied connections: the upstream connection opens when the client
+ * does, messages flow both ways as they arrive, and either side closing closes the other.
+ */
+export const tunnelHandler: WebSocketHandler<TunnelData> = {
+  open(client) {
+    const { data } = client;
+    const upstream = new WebSocket(data.upstreamUrl, { headers: data.headers, protocols: data.protocols } as never);
+    upstream.binaryType = 'arraybuffer';
+    data.upstream = upstream;
+    upstream.onopen = () => {
+      for (const message of data.pending) upstream.send(message);
+      data.pending.length = 0;
+    };
+    upstream.onmessage = (event) => client.send(event.data as string | ArrayBuffer);
+    upstream.onclose = (event) => closeQuietly(client, event.code, event.reason);
+    upstream.onerror = () => closeQuietly(client, 1011, 'upstream error');
+  },
+  message(client, message) {
+    const upstream = client.data.upstream;
+    if (upstream?.readyState === WebSocket.OPEN) upstream.send(message);
+    else client.data.pending.push(message);
+  },
+  close(client, code, reason) {
+    const upstream = client.data.upstream;
+    if (upstream && upstream.readyState <= WebSocket.OPEN) upstream.close(validCloseCode(code), reason);
+  },
+};
+
+function closeQuietly(client: ServerWebSocket<TunnelData>, code: number, reason: string): void {
+  try {
+    client.close(validCloseCode(code), reason);
+  } catch {
+    // already closed
+  }
+}
+
+/** Codes 1005/1006/1015 are reserved for reporting and may not be sent. */
+function validCloseCode(code: number): number {
+  return code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1000 : code;
+}
