@@ -1,0 +1,10 @@
+/**
+ * What the engine and the CLI use of sign-in, sessions and keys.
+ */
+export { createAuthRuntime, type AuthRuntime, type AuthRuntimeOptions } from './runtime.ts';
+export { validateAuthConfig, type AuthConfigProblem } from './validate.ts';
+export { generateSigningKeyPem, ephemeralKey, EPHEMERAL_KEY_ENV } from './keys.ts';
+export { hashPassword } from './password.ts';
+export { evaluatePolicy } from './policy.ts';
+export { ASSERTION_HEADER } from './assertion.ts';
+export { Paths as AuthPaths } from './context.ts';

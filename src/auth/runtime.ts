@@ -1,0 +1,110 @@
+/**
+ * The auth runtime the engine builds once per config: keys, sessions, sign-in endpoints and the
+ * services plugins receive.
+ */
+import type { Config } from '../config/schema.ts';
+import type { Identity, JwtServices, Logger, Policy, SessionServices, CookieServices } from '../plugin-api/index.ts';
+import { createAssertionSigner } from './assertion.ts';
+import { Paths, type AuthContext, type RequestInfo } from './context.ts';
+import { cookieServices } from './cookies.ts';
+import { createCsrf } from './csrf.ts';
+import { createDispatcher, type ExtraEndpoints } from './dispatch.ts';
+import { createHandoff } from './handoff.ts';
+import { createJwtServices, type CachedVerification } from './jwt-services.ts';
+import { ephemeralKey, loadKeySet, type PublicJwk } from './keys.ts';
+import { createOidcClient } from './oidc.ts';
+import { originMatcher } from './origins.ts';
+import { evaluatePolicy } from './policy.ts';
+import { createServiceTokenMatcher } from './service-tokens.ts';
+import { createSessions } from './sessions.ts';
+import { createStaticProvider } from './static-provider.ts';
+import { createThrottle, type ThrottleOptions } from './throttle.ts';
+import { TokenCache } from './token-cache.ts';
+import { createOwnTokens } from './tokens.ts';
+
+export interface AuthRuntime {
+  jwt: JwtServices;
+  session: SessionServices;
+  cookies: CookieServices;
+  evaluatePolicy(policy: Policy | undefined, identity: Identity | null): 'allow' | 'deny';
+  /** The `X-Gatehouse-Jwt-Assertion` value for `identity` on the route whose origin is given. */
+  signAssertion(identity: Identity, audienceOrigin: string): Promise<string>;
+  /** `{"keys": [...]}` as served at `/.well-known/gatehouse/jwks.json`. */
+  jwks(): { keys: PublicJwk[] };
+  /** Answers Gatehouse's own endpoints; null when the request is for a route. */
+  handle(request: Request, info: RequestInfo): Promise<Response | null>;
+  close(): void;
+}
+
+export interface AuthRuntimeOptions {
+  log: Logger;
+  /** Every route's `from` (exact origins or `https://*.example.test`): where sign-in may return to. */
+  routeOrigins: string[];
+  /** Size of the shared verified-token cache. Default 10,000. */
+  tokenCacheEntries?: number;
+  /** Failed sign-in limits; see `createThrottle`. */
+  throttle?: ThrottleOptions;
+  /** Endpoints added under `/.gatehouse/` on every host (issue 4's `/.gatehouse/token`). */
+  endpoints?: ExtraEndpoints;
+}
+
+/**
+ * Builds the runtime for a validated config (run `validateAuthConfig` first). Keys come from
+ * `session.signing_key`, else from `ephemeralKey()` (shared with workers through
+ * `GATEHOUSE_EPHEMERAL_KEY`). Throws when the keys cannot be loaded.
+ */
+export async function createAuthRuntime(config: Config, options: AuthRuntimeOptions): Promise<AuthRuntime> {
+  const log = options.log.child({ component: 'auth' });
+  const auth = config.authenticate;
+  const authOrigin = auth ? new URL(auth.url).origin : undefined;
+  const keys = await loadKeySet(config.session.signing_key ?? ephemeralKey());
+  const tokens = createOwnTokens(keys, authOrigin ?? 'urn:gatehouse');
+  const cache = new TokenCache<CachedVerification>({ maxEntries: options.tokenCacheEntries });
+  const jwt = createJwtServices(tokens, cache);
+  const policyGroups = new Set(config.routes.flatMap((r) => r.policy?.allow?.groups ?? []));
+  const sessions = createSessions(config.session, tokens, jwt, { log, policyGroups });
+  const routeAllowed = originMatcher(options.routeOrigins);
+  const cookieName = config.session.cookie_name;
+
+  const ctx: AuthContext = {
+    authOrigin,
+    provider: auth?.provider,
+    tokens,
+    sessions,
+    handoff: createHandoff(tokens),
+    oidc: auth?.provider === 'oidc' && auth.oidc ? createOidcClient(auth.oidc, `${authOrigin}${Paths.oidcCallback}`) : undefined,
+    staticUsers: auth?.provider === 'static' && auth.static ? createStaticProvider(auth.static.users) : undefined,
+    csrf: createCsrf(keys.active.secretSeed),
+    throttle: createThrottle(options.throttle),
+    isAllowedOrigin: (url) => url.origin === authOrigin || routeAllowed(url),
+    log,
+    cookies: {
+      csrf: `${cookieName}_csrf`,
+      handoffNonce: `${cookieName}_handoff`,
+      oidcState: (state) => `${cookieName}_oidc_${state.slice(0, 16)}`,
+    },
+  };
+
+  const session: SessionServices = {
+    cookieName,
+    loginUrl(returnTo) {
+      // Always via the host the browser is on: that host may first need a hand-off nonce cookie.
+      const origin = URL.canParse(returnTo) ? new URL(returnTo).origin : authOrigin;
+      return `${origin}${Paths.signIn}?redirect_uri=${encodeURIComponent(returnTo)}`;
+    },
+    serviceToken: createServiceTokenMatcher(config.service_tokens),
+  };
+
+  return {
+    jwt,
+    session,
+    cookies: cookieServices,
+    evaluatePolicy,
+    signAssertion: createAssertionSigner(tokens),
+    jwks: () => keys.jwks,
+    handle: createDispatcher(ctx, keys.jwks, options.endpoints),
+    close() {
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The static provider's sign-in page, and the small "signed in" page on the sign-in host.
+ */
+import { escapeHtml } from './http.ts';
+
+const STYLE = `body{font:16px/1.4 system-ui,sans-serif;background:#f4f5f7;margin:0;display:grid;place-items:center;min-height:100vh}
+main{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002;width:min(22rem,90vw)}
+h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem}
+input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}button{margin-top:1.2rem;width:100%;padding:.6rem;font:inherit}
+.error{color:#a00;margin:0 0 .5rem}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+}
+
+export interface SignInPageValues {
+  action: string;
+  csrf: string;
+  redirectUri: string;
+  handoff?: string;
+  email?: string;
+  error?: string;
+}
+
+export function renderSignInPage(v: SignInPageValues): string {
+  const hidden = (name: string, value: string | undefined) =>
+    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1>${v.error ? `<p class="error" role="alert">${escapeHtml(v.error)}</p>` : ''}` +
+      `<form method="post" action="${escapeHtml(v.action)}">` +
+      hidden('csrf', v.csrf) +
+      hidden('redirect_uri', v.redirectUri) +
+      hidden('handoff', v.handoff) +
+      `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(v.email ?? '')}">` +
+      `<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>` +
+      `<button type="submit">Sign in</button></form>`,
+  );
+}
+
+export function renderSignedInPage(who: string, signOutUrl: string): string {
+  return page(
+    'Signed in',
+    `<h1>Signed in</h1><p>You are signed in as <strong>${escapeHtml(who)}</strong>.</p><p><a href="${escapeHtml(signOutUrl)}">Sign out</a></p>`,
+  );
+}

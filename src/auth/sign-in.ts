@@ -1,0 +1,76 @@
+/**
+ * `GET /.gatehouse/sign_in?redirect_uri=…` on route hosts and on the sign-in host.
+ */
+import { getCookie, serializeCookie } from './cookies.ts';
+import { completeSignIn, sessionOf, validHandoffHash } from './complete-sign-in.ts';
+import { helperCookie, Paths, sharesCookieWithAuth, type AuthContext, type RequestInfo } from './context.ts';
+import { hashNonce, newHandoffNonce } from './handoff.ts';
+import { html, jsonError, redirect } from './http.ts';
+import { startOidc } from './oidc-flow.ts';
+import { safeReturnUrl } from './return-url.ts';
+import { renderSignInPage } from './sign-in-page.ts';
+
+/** The nonce cookie lives long enough for a slow password entry. */
+const NONCE_MAX_AGE = 30 * 60;
+const CSRF_MAX_AGE = 2 * 60 * 60;
+
+/**
+ * On a route host: back to `redirect_uri` when this host already has a session; otherwise to the
+ * sign-in host, first storing a hand-off nonce cookie when this host needs its own cookie.
+ */
+export async function routeHostSignIn(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
+  const returnTo = safeReturnUrl(info.url.searchParams.get('redirect_uri'), info.url, ctx.isAllowedOrigin);
+  const toAuth = (extra = '') => `${ctx.authOrigin}${Paths.signIn}?redirect_uri=${encodeURIComponent(returnTo)}${extra}`;
+  if (new URL(returnTo).origin !== info.url.origin) return redirect(toAuth());
+  if (await ctx.sessions.read(request)) return redirect(returnTo);
+  if (sharesCookieWithAuth(ctx, info.url.hostname)) {
+    // A stale host-only cookie from before `cookie_domain` was set would be sent first and shadow
+    // the new domain cookie forever; clear it on the way.
+    return redirect(toAuth(), [serializeCookie(ctx.sessions.cookieName, '', { path: '/', maxAge: 0 })]);
+  }
+  // Reusing an existing nonce lets several tabs sign in at once without invalidating each other.
+  const existing = getCookie(request, ctx.cookies.handoffNonce);
+  const nonce = existing && /^[\w-]{24}$/.test(existing) ? existing : newHandoffNonce();
+  // Path /.gatehouse/ so the next sign-in here sees (and reuses) it, and the callback reads it.
+  const cookie = serializeCookie(ctx.cookies.handoffNonce, nonce, helperCookie(ctx, '/.gatehouse/', NONCE_MAX_AGE));
+  return redirect(toAuth(`&handoff=${hashNonce(nonce)}`), [cookie]);
+}
+
+/** The CSRF seed cookie: the existing one, or a new one plus its `Set-Cookie`. */
+export function csrfSeed(ctx: AuthContext, request: Request): { seed: string; cookies: string[] } {
+  const existing = getCookie(request, ctx.cookies.csrf);
+  if (existing && /^[\w-]{24}$/.test(existing)) return { seed: existing, cookies: [] };
+  const seed = ctx.csrf.newSeed();
+  return { seed, cookies: [serializeCookie(ctx.cookies.csrf, seed, helperCookie(ctx, Paths.signIn, CSRF_MAX_AGE, 'strict'))] };
+}
+
+/** Renders the static provider's form (used by GET and by failed POSTs). */
+export function signInPage(
+  ctx: AuthContext,
+  request: Request,
+  values: { returnTo: string; handoff?: string; email?: string; error?: string },
+  status = 200,
+  extraCookies: string[] = [],
+): Response {
+  const { seed, cookies } = csrfSeed(ctx, request);
+  const body = renderSignInPage({
+    action: Paths.signIn,
+    csrf: ctx.csrf.tokenFor(seed),
+    redirectUri: values.returnTo,
+    handoff: values.handoff,
+    email: values.email,
+    error: values.error,
+  });
+  return html(body, status, [...cookies, ...extraCookies]);
+}
+
+/** On the sign-in host: finish at once when signed in here, else the form or the provider's redirect. */
+export async function authHostSignIn(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
+  const returnTo = safeReturnUrl(info.url.searchParams.get('redirect_uri'), info.url, ctx.isAllowedOrigin);
+  const handoff = validHandoffHash(info.url.searchParams.get('handoff'));
+  const identity = await ctx.sessions.read(request);
+  if (identity) return completeSignIn(ctx, { session: sessionOf(identity.claims), returnTo, handoff });
+  if (ctx.provider === 'oidc') return startOidc(ctx, info, returnTo, handoff);
+  if (ctx.provider === 'static') return signInPage(ctx, request, { returnTo, handoff });
+  return jsonError(404, 'sign_in_not_configured', info.requestId);
+}
