@@ -1,0 +1,52 @@
+import { expect, test } from 'bun:test';
+import { compileRequiredHeaders, hasRequiredHeaders } from './required-headers.ts';
+
+function required(specs: Parameters<typeof compileRequiredHeaders>[0]) {
+  const problems: string[] = [];
+  const compiled = compileRequiredHeaders(specs, 'require_headers', problems);
+  expect(problems).toEqual([]);
+  return compiled;
+}
+
+const comparisons: Array<[string, string]> = [];
+const equal = (a: string, b: string) => {
+  comparisons.push([a, b]);
+  return a === b;
+};
+
+test('a bare name needs the header present and non-empty, in any case', () => {
+  const r = required(['X-Secret-Auth']);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-secret-auth': 'anything' }), equal)).toBe(true);
+  expect(hasRequiredHeaders(r, new Headers({ 'X-SECRET-AUTH': 'a' }), equal)).toBe(true);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-secret-auth': '' }), equal)).toBe(false);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-secret-auth': '   ' }), equal)).toBe(false);
+  expect(hasRequiredHeaders(r, new Headers(), equal)).toBe(false);
+});
+
+test('a { name, value } entry compares the value with the constant-time function', () => {
+  const r = required([{ name: 'X-Api-Key', value: 's3cret' }]);
+  comparisons.length = 0;
+  expect(hasRequiredHeaders(r, new Headers({ 'x-api-key': 's3cret' }), equal)).toBe(true);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-api-key': 's3creT' }), equal)).toBe(false);
+  expect(comparisons).toEqual([['s3cret', 's3cret'], ['s3creT', 's3cret']]);
+  expect(hasRequiredHeaders(r, new Headers(), equal)).toBe(false);
+});
+
+test('every requirement must hold', () => {
+  const r = required(['X-A', { name: 'X-B', value: 'b' }]);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-a': '1', 'x-b': 'b' }), equal)).toBe(true);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-a': '1' }), equal)).toBe(false);
+  expect(hasRequiredHeaders(r, new Headers({ 'x-b': 'b' }), equal)).toBe(false);
+});
+
+test('bad entries are refused without echoing the secret', () => {
+  const problems: string[] = [];
+  compileRequiredHeaders(['bad name', { name: 'X-Key', value: '' }, { name: 'x y', value: 'hunter2' }], 'rule "r" require_headers', problems);
+  expect(problems).toHaveLength(3);
+  expect(problems[0]).toContain('"bad name"');
+  expect(problems[1]).toContain('empty');
+  expect(problems.join(' ')).not.toContain('hunter2');
+  const empty: string[] = [];
+  compileRequiredHeaders([], 'require_headers', empty);
+  expect(empty[0]).toContain('empty');
+});

@@ -1,0 +1,51 @@
+/**
+ * `require_headers` of an exemption rule: a header that must be present and non-empty, or
+ * one whose value must equal a secret (compared in constant time).
+ */
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export type RequiredHeaderSpec = string | { name: string; value: string };
+
+export interface RequiredHeader {
+  /** Lowercased header name. */
+  readonly name: string;
+  /** The secret, or null when any non-empty value will do. */
+  readonly secret: string | null;
+}
+
+/** Validates the entries; problems (naming the header, never the secret) go onto `problems`. */
+export function compileRequiredHeaders(
+  specs: readonly RequiredHeaderSpec[],
+  what: string,
+  problems: string[],
+): RequiredHeader[] {
+  if (specs.length === 0) problems.push(`${what} is empty (leave it out to require no header)`);
+  const out: RequiredHeader[] = [];
+  for (const spec of specs) {
+    const name = typeof spec === 'string' ? spec : spec.name;
+    const secret = typeof spec === 'string' ? null : spec.value;
+    if (!TOKEN.test(name)) {
+      problems.push(`${what}: ${JSON.stringify(name)} is not a valid header name`);
+    } else if (secret === '') {
+      problems.push(`${what}: the value for ${JSON.stringify(name)} is empty; an empty secret would match nothing`);
+    } else {
+      out.push({ name: name.toLowerCase(), secret });
+    }
+  }
+  return out;
+}
+
+/** Whether `headers` satisfies every requirement; `equal` must be constant-time. */
+export function hasRequiredHeaders(
+  required: readonly RequiredHeader[],
+  headers: Headers,
+  equal: (a: string, b: string) => boolean,
+): boolean {
+  for (const { name, secret } of required) {
+    const value = headers.get(name);
+    if (value === null || value === '') return false;
+    if (secret !== null && !equal(value, secret)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,104 @@
+/**
+ * Exemption rules: schema, validation and compilation into matchers, and the per-request
+ * check of one rule against a request.
+ */
+import type { RequestContext, Valibot } from '../../src/plugin-api/index.ts';
+import { compileMethods, hasMethod } from '../shared/methods.ts';
+import { compileOrigins, type OriginMatcher } from '../shared/origin-pattern.ts';
+import { compileCidrs, type CidrSet } from './cidr.ts';
+import { compilePaths, type PathMatcher } from './path-glob.ts';
+import { compileRequiredHeaders, hasRequiredHeaders, type RequiredHeader } from './required-headers.ts';
+
+export function optionsSchema(v: typeof Valibot) {
+  const list = v.array(v.string());
+  const rule = v.strictObject({
+    name: v.pipe(v.string(), v.minLength(1, 'a rule needs a name; it is written to the access log')),
+    origins: list,
+    methods: v.optional(list),
+    paths: v.optional(list),
+    require_headers: v.optional(
+      v.array(v.union([v.string(), v.strictObject({ name: v.string(), value: v.string() })])),
+    ),
+    source_cidrs: v.optional(list),
+  });
+  return v.strictObject({
+    rules: v.pipe(v.array(rule), v.minLength(1, 'list at least one rule')),
+  });
+}
+
+export type ExemptionOptions = Valibot.InferOutput<ReturnType<typeof optionsSchema>>;
+type RuleOptions = ExemptionOptions['rules'][number];
+
+/** A rule ready for requests; unset conditions are null and match everything. */
+export interface CompiledRule {
+  readonly name: string;
+  readonly origins: OriginMatcher;
+  readonly methods: ReadonlySet<string> | null;
+  readonly paths: PathMatcher | null;
+  readonly headers: readonly RequiredHeader[] | null;
+  readonly cidrs: CidrSet | null;
+}
+
+/**
+ * Validates and compiles every rule. Throws one Error listing every problem (one per line),
+ * naming the rule and the value; `warn` gets the rules that trust a bare Origin header.
+ */
+export function compileRules(options: ExemptionOptions, warn: (message: string) => void): CompiledRule[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const rules = options.rules.map((rule, i) => {
+    const what = `rule ${JSON.stringify(rule.name)}`;
+    if (seen.has(rule.name)) problems.push(`rules[${i}]: the name ${JSON.stringify(rule.name)} is used twice; the access log could not tell them apart`);
+    seen.add(rule.name);
+    return compileRule(rule, what, problems, warn);
+  });
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return rules;
+}
+
+function compileRule(
+  rule: RuleOptions,
+  what: string,
+  problems: string[],
+  warn: (message: string) => void,
+): CompiledRule {
+  const anyOrigin = `${what} origins: "*" is refused; exempting every origin exempts every client (use policy: { public: true }, or preflight with mode: forward for preflights)`;
+  const origins = compileOrigins(rule.origins, { any: anyOrigin }, problems);
+  const methods = rule.methods ? compileMethods(rule.methods, `${what} methods`, problems) : null;
+  if (rule.methods?.length === 0) problems.push(`${what} methods is empty (leave it out to match every method)`);
+  const paths = rule.paths ? compilePaths(rule.paths, `${what} paths`, problems) : null;
+  const headers = rule.require_headers
+    ? compileRequiredHeaders(rule.require_headers, `${what} require_headers`, problems)
+    : null;
+  const cidrs = rule.source_cidrs ? compileCidrs(rule.source_cidrs, `${what} source_cidrs`, problems) : null;
+  const onlyPreflights = methods !== null && methods.size > 0 && [...methods].every((m) => m === 'OPTIONS');
+  if (!onlyPreflights && headers === null && cidrs === null) {
+    const admitted = methods === null ? 'every method' : [...methods].join(', ');
+    warn(
+      `${what} exempts ${admitted} from authentication for any client that sends Origin: ${rule.origins.join(' or ')}; ` +
+        'only browsers are bound to send a true Origin, so add require_headers or source_cidrs, or limit methods to [OPTIONS]',
+    );
+  }
+  return { name: rule.name, origins, methods, paths, headers, cidrs };
+}
+
+/** Per-request facts shared by every rule, computed at most once. */
+export interface RequestFacts {
+  readonly origin: string;
+  readonly ip: () => Uint8Array | null;
+}
+
+/** Whether the request satisfies every condition of `rule`; cheapest checks first. */
+export function ruleMatches(
+  rule: CompiledRule,
+  ctx: RequestContext,
+  facts: RequestFacts,
+  equal: (a: string, b: string) => boolean,
+): boolean {
+  if (rule.methods !== null && !hasMethod(rule.methods, ctx.request.method)) return false;
+  if (!rule.origins.matches(facts.origin)) return false;
+  if (rule.paths !== null && !rule.paths.matches(ctx.url.pathname)) return false;
+  if (rule.cidrs !== null && !rule.cidrs.contains(facts.ip())) return false;
+  if (rule.headers !== null && !hasRequiredHeaders(rule.headers, ctx.request.headers, equal)) return false;
+  return true;
+}

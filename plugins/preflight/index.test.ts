@@ -1,0 +1,250 @@
+import { expect, test } from 'bun:test';
+import preflight from './index.ts';
+import { corsHeaders, fakeContext, fakeNext, instantiate, type FakeRequest } from '../shared/testing.ts';
+
+const APP = 'https://app.example.test';
+const base = {
+  allow_origins: [APP, 'https://*.example.test'],
+  allow_methods: ['GET', 'POST', 'PUT', 'PATCH'],
+  allow_headers: ['Content-Type', 'X-Gatehouse-Authorization'],
+};
+
+async function run(options: Record<string, unknown>, request: FakeRequest, upstream?: () => Response) {
+  const { handle } = await instantiate(preflight, options);
+  const ctx = fakeContext(request);
+  const next = fakeNext(upstream);
+  const response = await handle(ctx, next);
+  return { response, ctx, next, cors: corsHeaders(response) };
+}
+
+function preflightFrom(origin: string, method = 'PUT', headers: Record<string, string> = {}): FakeRequest {
+  return {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': method, ...headers },
+  };
+}
+
+test('an allowed preflight gets 204 with the origin, methods, headers and Vary', async () => {
+  const { response, next, cors } = await run(
+    base,
+    preflightFrom(APP, 'PUT', { 'access-control-request-headers': 'content-type,x-gatehouse-authorization' }),
+  );
+  expect(response.status).toBe(204);
+  expect(next.calls).toBe(0);
+  expect(cors).toEqual({
+    'access-control-allow-origin': APP,
+    'access-control-allow-methods': 'GET, POST, PUT, PATCH',
+    'access-control-allow-headers': 'Content-Type, X-Gatehouse-Authorization',
+  });
+  expect(response.headers.get('vary')).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+  expect(await response.text()).toBe('');
+});
+
+test('credentials and max age are sent when configured', async () => {
+  const { cors } = await run({ ...base, allow_credentials: true, max_age: 600 }, preflightFrom(APP));
+  expect(cors['access-control-allow-credentials']).toBe('true');
+  expect(cors['access-control-max-age']).toBe('600');
+  const plain = await run(base, preflightFrom(APP));
+  expect(plain.cors['access-control-allow-credentials']).toBeUndefined();
+  expect(plain.cors['access-control-max-age']).toBeUndefined();
+});
+
+test('no Allow-Headers when no header was requested', async () => {
+  const { cors } = await run(base, preflightFrom(APP, 'PUT', { 'access-control-request-headers': ' , ' }));
+  expect(cors['access-control-allow-headers']).toBeUndefined();
+});
+
+test('* without credentials answers *', async () => {
+  const { response, cors } = await run({ allow_origins: ['*'] }, preflightFrom('https://anywhere.test', 'GET'));
+  expect(response.status).toBe(204);
+  expect(cors['access-control-allow-origin']).toBe('*');
+  expect(response.headers.get('vary')).toBe('Access-Control-Request-Method, Access-Control-Request-Headers');
+});
+
+test('a wildcard pattern echoes the request origin, never *', async () => {
+  const { cors } = await run(base, preflightFrom('https://x.y.example.test'));
+  expect(cors['access-control-allow-origin']).toBe('https://x.y.example.test');
+});
+
+const denied: Array<[string, FakeRequest, string]> = [
+  ['an unknown origin', preflightFrom('https://evil.test'), 'origin'],
+  ['the bare domain of a *. pattern', preflightFrom('https://example.test'), 'origin'],
+  ['a look-alike domain', preflightFrom('https://evil-example.test'), 'origin'],
+  ['a suffix attack', preflightFrom('https://example.test.evil.test'), 'origin'],
+  ['another scheme', preflightFrom('http://app.example.test'), 'origin'],
+  ['another port', preflightFrom('https://app.example.test:8443'), 'origin'],
+  ['null', preflightFrom('null'), 'origin'],
+  ['a method not allowed', preflightFrom(APP, 'DELETE'), 'method'],
+  ['a method in the wrong case (not one of the six)', preflightFrom(APP, 'patch'), 'method'],
+  ['a header not allowed', preflightFrom(APP, 'PUT', { 'access-control-request-headers': 'content-type,x-evil' }), 'headers'],
+  ['a 200 KB header list', preflightFrom(APP, 'PUT', { 'access-control-request-headers': 'content-type,'.repeat(16_000) }), 'headers'],
+  ['private network access not enabled', preflightFrom(APP, 'GET', { 'access-control-request-private-network': 'true' }), 'private_network'],
+];
+
+for (const [what, request, reason] of denied) {
+  test(`403 with no Access-Control-* header for ${what}`, async () => {
+    const { response, next, cors } = await run(base, request);
+    expect(response.status).toBe(403);
+    expect(next.calls).toBe(0);
+    expect(cors).toEqual({});
+    expect(await response.json()).toEqual({ error: 'cors_preflight_denied', request_id: 'req-test', reason });
+    expect(response.headers.get('vary')).toContain('Origin');
+  });
+}
+
+test('the six normalised methods are accepted in any case', async () => {
+  const { response } = await run(base, preflightFrom(APP, 'put'));
+  expect(response.status).toBe(204);
+});
+
+test('safelisted methods pass a preflight even when not listed', async () => {
+  const { response } = await run({ ...base, allow_methods: ['PUT'] }, preflightFrom(APP, 'GET'));
+  expect(response.status).toBe(204);
+});
+
+test('only the first Origin is judged', async () => {
+  const ok = await run(base, {
+    method: 'OPTIONS',
+    headers: [['origin', APP], ['origin', 'https://evil.test'], ['access-control-request-method', 'PUT']],
+  });
+  expect(ok.response.status).toBe(204);
+  expect(ok.cors['access-control-allow-origin']).toBe(APP);
+  const bad = await run(base, {
+    method: 'OPTIONS',
+    headers: [['origin', 'https://evil.test'], ['origin', APP], ['access-control-request-method', 'PUT']],
+  });
+  expect(bad.response.status).toBe(403);
+});
+
+test('allow_private_network answers the private-network request', async () => {
+  const { response, cors } = await run(
+    { ...base, allow_private_network: true },
+    preflightFrom(APP, 'GET', { 'access-control-request-private-network': 'true' }),
+  );
+  expect(response.status).toBe(204);
+  expect(cors['access-control-allow-private-network']).toBe('true');
+  expect(response.headers.get('vary')).toContain('Access-Control-Request-Private-Network');
+  const notAsked = await run({ ...base, allow_private_network: true }, preflightFrom(APP, 'GET'));
+  expect(notAsked.cors['access-control-allow-private-network']).toBeUndefined();
+});
+
+test('OPTIONS without Access-Control-Request-Method is not a preflight', async () => {
+  const { response, next, cors } = await run(base, { method: 'OPTIONS', headers: { origin: APP } });
+  expect(next.calls).toBe(1);
+  expect(response.status).toBe(200);
+  expect(cors['access-control-allow-origin']).toBe(APP);
+  expect(response.headers.get('vary')).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+});
+
+test('OPTIONS with Access-Control-Request-Method but no Origin is not a preflight', async () => {
+  const { next } = await run(base, { method: 'OPTIONS', headers: { 'access-control-request-method': 'PUT' } });
+  expect(next.calls).toBe(1);
+});
+
+test('respond mode never grants an exemption', async () => {
+  const { ctx } = await run(base, preflightFrom(APP));
+  expect(ctx.exemption).toBeNull();
+});
+
+test('actual responses for an allowed origin get ACAO, ACAC, expose headers and Vary', async () => {
+  const { response, next, cors } = await run(
+    { ...base, allow_credentials: true, expose_headers: ['X-Request-Id'] },
+    { method: 'POST', headers: { origin: APP } },
+  );
+  expect(next.calls).toBe(1);
+  expect(cors).toEqual({
+    'access-control-allow-origin': APP,
+    'access-control-allow-credentials': 'true',
+    'access-control-expose-headers': 'X-Request-Id',
+  });
+  expect(response.headers.get('vary')).toBe('Origin');
+  expect(await response.text()).toBe('upstream');
+});
+
+test('actual responses for a refused origin get Vary: Origin and no Access-Control-* header', async () => {
+  const upstream = () =>
+    new Response('x', { headers: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', vary: 'Accept-Encoding' } });
+  const { response, cors } = await run({ ...base, expose_headers: ['X-A'] }, { headers: { origin: 'https://evil.test' } }, upstream);
+  expect(cors).toEqual({});
+  expect(response.headers.get('vary')).toBe('Accept-Encoding, Origin');
+});
+
+test('requests without Origin still get Vary: Origin when the answer depends on it', async () => {
+  const { response, cors } = await run(base, {});
+  expect(cors).toEqual({});
+  expect(response.headers.get('vary')).toBe('Origin');
+});
+
+test('with * every response gets ACAO * (and expose headers), no Vary: Origin', async () => {
+  const { response, cors } = await run({ allow_origins: ['*'], expose_headers: ['X-A'] }, {});
+  expect(cors).toEqual({ 'access-control-allow-origin': '*', 'access-control-expose-headers': 'X-A' });
+  expect(response.headers.get('vary')).toBeNull();
+});
+
+test("an upstream's own CORS headers are replaced, not duplicated", async () => {
+  const upstream = () => new Response('x', { headers: { 'access-control-allow-origin': 'https://other.test', 'access-control-max-age': '9' } });
+  const { cors } = await run(base, { headers: { origin: APP } }, upstream);
+  expect(cors).toEqual({ 'access-control-allow-origin': APP });
+});
+
+for (const status of [401, 403, 500, 502, 504]) {
+  test(`Gatehouse's own ${status} gets CORS headers so the page can read it`, async () => {
+    const { response, cors } = await run(
+      { ...base, allow_credentials: true },
+      { headers: { origin: APP } },
+      () => new Response(JSON.stringify({ error: 'x', login_url: 'https://auth.example.test/' }), { status, headers: { vary: 'Cookie' } }),
+    );
+    expect(response.status).toBe(status);
+    expect(cors).toEqual({ 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true' });
+    expect(response.headers.get('vary')).toBe('Cookie, Origin');
+  });
+}
+
+test('a redirect response (immutable headers in some runtimes) is decorated too', async () => {
+  const { response, cors } = await run(base, { headers: { origin: APP } }, () => Response.redirect('https://auth.example.test/', 302));
+  expect(response.status).toBe(302);
+  expect(cors['access-control-allow-origin']).toBe(APP);
+});
+
+test('forward mode: a preflight from an allowed origin is exempted and passed on untouched', async () => {
+  const upstream = () => new Response(null, { status: 204, headers: { 'access-control-allow-origin': APP, 'access-control-allow-methods': 'DELETE' } });
+  const { response, ctx, next, cors } = await run(
+    { mode: 'forward', allow_origins: [APP] },
+    preflightFrom(APP, 'DELETE', { 'access-control-request-headers': 'x-anything' }),
+    upstream,
+  );
+  expect(next.calls).toBe(1);
+  expect(ctx.exemption).toEqual({ plugin: 'preflight', rule: 'preflight' });
+  expect(ctx.request.headers.get('access-control-request-headers')).toBe('x-anything');
+  expect(response.status).toBe(204);
+  expect(cors).toEqual({ 'access-control-allow-origin': APP, 'access-control-allow-methods': 'DELETE' });
+  expect(response.headers.get('vary')).toBeNull();
+});
+
+test('forward mode: a preflight from another origin is not exempted', async () => {
+  const { ctx, next } = await run({ mode: 'forward', allow_origins: [APP] }, preflightFrom('https://evil.test'));
+  expect(next.calls).toBe(1);
+  expect(ctx.exemption).toBeNull();
+});
+
+test('forward mode: OPTIONS without Access-Control-Request-Method is not exempted', async () => {
+  const { ctx } = await run({ mode: 'forward', allow_origins: [APP] }, { method: 'OPTIONS', headers: { origin: APP } });
+  expect(ctx.exemption).toBeNull();
+});
+
+test('forward mode: non-OPTIONS requests from the allowed origin are not exempted and get no CORS headers', async () => {
+  const { ctx, cors, response } = await run({ mode: 'forward', allow_origins: [APP] }, { method: 'GET', headers: { origin: APP, 'access-control-request-method': 'GET' } });
+  expect(ctx.exemption).toBeNull();
+  expect(cors).toEqual({});
+  expect(response.headers.get('vary')).toBeNull();
+});
+
+test('forward mode with * exempts every preflight', async () => {
+  const { ctx } = await run({ mode: 'forward', allow_origins: ['*'] }, preflightFrom('https://anywhere.test'));
+  expect(ctx.exemption).toEqual({ plugin: 'preflight', rule: 'preflight' });
+});
+
+test('the plugin declares itself as a non-auth plugin named preflight', () => {
+  expect(preflight.name).toBe('preflight');
+  expect(preflight.kind).toBe('other');
+});

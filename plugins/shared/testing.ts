@@ -1,0 +1,124 @@
+/**
+ * Test-only helpers: a fake request context and fake load-time services, so plugin unit
+ * tests run a handler without the engine. Never imported by plugin code.
+ */
+import * as v from 'valibot';
+import type {
+  Handler,
+  Logger,
+  Plugin,
+  PluginInstance,
+  PluginServices,
+  RequestContext,
+  RouteInfo,
+} from '../../src/plugin-api/index.ts';
+
+const silent: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silent,
+};
+
+const route: RouteInfo = {
+  id: 'routes[0]',
+  from: 'https://api.example.test',
+  origin: 'https://api.example.test',
+  prefix: '/',
+  policy: { allow_any_authenticated_user: true },
+};
+
+export interface FakeRequest {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string> | Array<[string, string]>;
+  clientIp?: string;
+}
+
+/** A request context like the engine's: identity and exemption null, `error()` as JSON. */
+export function fakeContext(init: FakeRequest = {}): RequestContext {
+  const url = init.url ?? 'https://api.example.test/';
+  const request = new Request(url, { method: init.method ?? 'GET', headers: init.headers });
+  const requestId = 'req-test';
+  return {
+    requestId,
+    request,
+    url: new URL(url),
+    clientIp: init.clientIp ?? '127.0.0.1',
+    route,
+    identity: null,
+    exemption: null,
+    upstream: {
+      upstream: { urls: ['http://127.0.0.1:1'], timeoutMs: 1000 },
+      path: new URL(url).pathname,
+      headers: new Headers(),
+      passIdentityHeaders: false,
+    },
+    log: silent,
+    state: new Map(),
+    error(status, code, extra, headers) {
+      const h = new Headers(headers);
+      h.set('content-type', 'application/json');
+      h.set('x-request-id', requestId);
+      return new Response(JSON.stringify({ error: code, request_id: requestId, ...extra }), { status, headers: h });
+    },
+  };
+}
+
+/** Load-time services; `warnings` collects what the plugin passed to `warn()`. */
+export function fakeServices(): PluginServices & { warnings: string[] } {
+  const warnings: string[] = [];
+  const unused = () => {
+    throw new Error('not available in unit tests');
+  };
+  return {
+    warnings,
+    v,
+    log: silent,
+    route,
+    warn: (message) => warnings.push(message),
+    upstream: unused,
+    jwt: { sign: unused, verifyOwn: unused, verifier: unused },
+    session: { cookieName: '_gatehouse', loginUrl: unused, serviceToken: unused },
+    cookies: { get: unused, serialize: unused },
+    counter: () => ({ inc() {} }),
+    ttlStore: unused,
+    fetch: unused,
+    secret: unused,
+    timingSafeEqual: (a, b) => a.length === b.length && a === b,
+    configDir: '/tmp',
+  };
+}
+
+/** Validates `options` with the plugin's schema and creates the handler, as the engine would. */
+export async function instantiate(
+  plugin: Plugin,
+  options: Record<string, unknown>,
+  services = fakeServices(),
+): Promise<{ handle: Handler; services: PluginServices & { warnings: string[] } }> {
+  const parsed = plugin.options ? v.parse(plugin.options(v), options) : options;
+  const made: Handler | PluginInstance = await plugin.create(parsed as never, services);
+  return { handle: typeof made === 'function' ? made : made.handle, services };
+}
+
+/** A `next()` that records whether it ran and answers with `response` (a fresh 200 by default). */
+export function fakeNext(response?: () => Response): (() => Promise<Response>) & { calls: number } {
+  const next = Object.assign(
+    async () => {
+      next.calls++;
+      return response ? response() : new Response('upstream', { status: 200 });
+    },
+    { calls: 0 },
+  );
+  return next;
+}
+
+/** Every `Access-Control-*` header of a response, lowercased names. */
+export function corsHeaders(response: Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name.startsWith('access-control-')) out[name] = value;
+  });
+  return out;
+}
