@@ -1,0 +1,98 @@
+import type { Valibot } from '../../src/plugin-api/index.ts';
+import { parseDuration } from './duration.ts';
+import { compileMount, isUnderMountPath, mountPathProblem, type Mount } from './mount.ts';
+
+/** The options schema; built from the gateway's valibot so the plugin needs no node_modules. */
+export function optionsSchema(v: typeof Valibot) {
+  const mountPath = (what: string) =>
+    v.pipe(
+      v.string(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const problem = mountPathProblem(dataset.value);
+        if (problem) addIssue({ message: `${what} "${dataset.value}" ${problem}` });
+      }),
+    );
+  const upstreamUrl = v.pipe(
+    v.string(),
+    v.check(isUpstreamUrl, (issue) => `"${String(issue.input)}" is not an upstream URL: expected http(s)://host[:port][/base/path], no query or fragment`),
+  );
+  return v.strictObject({
+    prefix: mountPath('prefix'),
+    to: v.union([upstreamUrl, v.pipe(v.array(upstreamUrl), v.minLength(1, 'list at least one upstream URL'))]),
+    strip_prefix: v.optional(v.boolean()),
+    rewrite: v.optional(mountPath('rewrite')),
+    set_request_headers: v.optional(
+      v.record(v.string(), v.pipe(v.union([v.string(), v.number(), v.boolean()]), v.transform(String))),
+      {},
+    ),
+    pass_identity_headers: v.optional(v.boolean(), false),
+    timeout: v.optional(
+      v.pipe(
+        v.union([v.string(), v.number()], 'expected a duration like 30s or a number of seconds'),
+        v.rawTransform(({ dataset, addIssue, NEVER }) => {
+          const ms = parseDuration(dataset.value);
+          if (ms === undefined || ms <= 0) {
+            addIssue({ message: `timeout "${dataset.value}" is not a positive duration; use e.g. 500ms, 30s, 5m` });
+            return NEVER;
+          }
+          return ms;
+        }),
+      ),
+      '30s',
+    ),
+    rewrite_location: v.optional(v.boolean(), true),
+    rewrite_cookie_path: v.optional(v.boolean(), true),
+    drop_cookie_domain: v.optional(v.boolean(), true),
+  });
+}
+
+export type PathPrefixOptions = Valibot.InferOutput<ReturnType<typeof optionsSchema>>;
+
+/** Options after cross-checks, in the shape the handler uses. */
+export interface ResolvedOptions {
+  mount: Mount;
+  /** What replaces the prefix upstream: `''` (strip), the prefix itself, or `rewrite`. */
+  replacement: string;
+  to: string[];
+  timeoutMs: number;
+  /** Header name and value pairs, validated. */
+  headers: [string, string][];
+}
+
+// Served by the gateway itself, never proxied.
+const RESERVED = ['/.gatehouse', '/.well-known/gatehouse'];
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Headers that frame the message or that the gateway owns; injecting them breaks proxying or trust.
+const FORBIDDEN = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'keep-alive', 'proxy-connection']);
+
+/**
+ * Refuses contradictory or unsafe settings with an Error naming the offending value. Header
+ * values are secrets: errors name the header, never its value.
+ */
+export function resolveOptions(o: PathPrefixOptions): ResolvedOptions {
+  if (o.rewrite !== undefined && o.strip_prefix === false) {
+    throw new Error(`rewrite: "${o.rewrite}" replaces the prefix, which contradicts strip_prefix: false; keep one of them`);
+  }
+  const mount = compileMount(o.prefix);
+  if (RESERVED.some((reserved) => isUnderMountPath(o.prefix, reserved))) {
+    throw new Error(`prefix "${o.prefix}" is reserved for the gateway's own endpoints`);
+  }
+  const replacement = o.rewrite !== undefined ? (o.rewrite === '/' ? '' : o.rewrite) : o.strip_prefix === false ? (o.prefix === '/' ? '' : o.prefix) : '';
+  const headers: [string, string][] = [];
+  for (const [name, value] of Object.entries(o.set_request_headers)) {
+    if (!TOKEN.test(name)) throw new Error(`set_request_headers: "${name}" is not a valid header name`);
+    const lower = name.toLowerCase();
+    if (FORBIDDEN.has(lower)) throw new Error(`set_request_headers: "${name}" cannot be set by a plugin`);
+    if (lower.startsWith('x-gatehouse-')) throw new Error(`set_request_headers: "${name}" is reserved for the gateway`);
+    if (/[\r\n\0]/.test(value)) throw new Error(`set_request_headers: the value of "${name}" contains a line break or NUL`);
+    headers.push([name, value.trim()]);
+  }
+  return { mount, replacement, to: typeof o.to === 'string' ? [o.to] : [...o.to], timeoutMs: o.timeout, headers };
+}
+
+function isUpstreamUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#');
+}
