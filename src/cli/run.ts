@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createAdminState } from '../admin/admin-state.ts';
+import { EPHEMERAL_KEY_ENV, ephemeralKey } from '../auth/index.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -34,7 +35,11 @@ export async function runCommand(args: string[]): Promise<number> {
   const sink = createFdSink(1);
   const log = createLogger({ sink, level: loaded.config.log.level });
   const workers = workerCount(loaded.config.workers);
-  if (workers > 1 && !process.env.GATEHOUSE_WORKER) return superviseWorkers({ count: workers, log, config: loaded.config });
+  if (workers > 1 && !process.env.GATEHOUSE_WORKER) {
+    // Without a configured key each process would invent its own; all workers must share one.
+    const extraEnv: Record<string, string> = loaded.config.session.signing_key ? {} : { [EPHEMERAL_KEY_ENV]: ephemeralKey() };
+    return superviseWorkers({ count: workers, log, config: loaded.config, extraEnv });
+  }
 
   const admin = createAdminState();
   let server;
@@ -57,6 +62,9 @@ export async function runCommand(args: string[]): Promise<number> {
       await server.stop();
       sink.flush();
       resolve(0);
+      // Requests cut off at shutdown_timeout may still hold upstream sockets and timers that
+      // would keep the process alive; give the log a moment to drain, then leave.
+      setTimeout(() => process.exit(0), 500).unref();
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));

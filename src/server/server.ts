@@ -54,6 +54,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     reusePort: options.reusePort ?? false,
     tls: config.tls ? { cert: config.tls.cert, key: config.tls.key } : undefined,
     idleTimeout: 120,
+    // Bodies stream through to the upstream; Bun's default cap (128 MiB) would refuse large uploads with 413.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     async fetch(request, srv) {
       const startedAt = performance.now();
       const record: AccessRecord = {};
@@ -67,7 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         response = jsonError(500, 'internal_error', record.requestId);
       }
       admin.requests.inc({ route: record.route ?? 'none', code: `${Math.floor(response.status / 100)}xx` });
-      if (accessLog) writeAccessLine(options.accessSink, request, undefined, response.status, startedAt, record);
+      if (accessLog) writeAccessLine(options.accessSink, request, record.url, response.status, startedAt, record);
       return wasUpgraded(response) ? undefined : response;
     },
     websocket: tunnelHandler,
@@ -137,7 +139,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       watcher?.close();
       admin.ready = false;
       const grace = current.loaded.config.shutdown_timeout;
-      await Promise.race([server.stop(false), Bun.sleep(grace)]);
+      // A cancellable timer: Bun.sleep would keep the process alive for the whole grace period.
+      let graceTimer: Timer | undefined;
+      await Promise.race([server.stop(false), new Promise((r) => (graceTimer = setTimeout(r, grace)))]);
+      clearTimeout(graceTimer);
       server.stop(true);
       await current.retire(0);
       options.accessSink.flush();

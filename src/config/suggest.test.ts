@@ -1,0 +1,23 @@
+import { describe, expect, test } from 'bun:test';
+import { suggest } from './suggest.ts';
+
+const ROUTE_KEYS = ['from', 'prefix', 'to', 'policy', 'timeout', 'plugins', 'set_request_headers', 'set_response_headers', 'remove_request_headers', 'preserve_host_header'];
+
+describe('suggest', () => {
+  test('finds the nearest key for a typo', () => {
+    expect(suggest('timout', ROUTE_KEYS)).toBe('timeout');
+    expect(suggest('plugin', ROUTE_KEYS)).toBe('plugins');
+    expect(suggest('polcy', ROUTE_KEYS)).toBe('policy');
+    expect(suggest('set_reponse_headers', ROUTE_KEYS)).toBe('set_response_headers');
+    expect(suggest('preserve_host_headers', ROUTE_KEYS)).toBe('preserve_host_header');
+  });
+
+  test('ignores case when comparing', () => {
+    expect(suggest('TIMEOUT', ROUTE_KEYS)).toBe('timeout');
+  });
+
+  test('suggests nothing when no key is close', () => {
+    expect(suggest('colour_scheme', ROUTE_KEYS)).toBeUndefined();
+    expect(suggest('zzz', [])).toBeUndefined();
+  });
+});

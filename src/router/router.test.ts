@@ -1,0 +1,156 @@
+import { describe, expect, test } from 'bun:test';
+import { compileHostPattern, parseHostHeader } from './host-pattern.ts';
+import { Router } from './router.ts';
+
+interface R {
+  from: string;
+  prefix: string;
+  name: string;
+}
+const r = (name: string, from: string, prefix = '/'): R => ({ name, from, prefix });
+
+/** The name of the route chosen for host + path (https unless told), or null. */
+function pick(routes: R[], host: string, path = '/', scheme = 'https:'): string | null {
+  return new Router(routes).match(host, scheme, path)?.route.name ?? null;
+}
+
+describe('host matching', () => {
+  test('an exact host beats a wildcard, in either order', () => {
+    const exact = r('exact', 'https://api.example.test');
+    const wild = r('wild', 'https://*.example.test');
+    expect(pick([wild, exact], 'api.example.test')).toBe('exact');
+    expect(pick([exact, wild], 'api.example.test')).toBe('exact');
+    expect(pick([wild, exact], 'web.example.test')).toBe('wild');
+  });
+
+  test('an exact host beats a wildcard even when the wildcard has the longer prefix', () => {
+    const exact = r('exact', 'https://api.example.test');
+    const wild = r('wild', 'https://*.example.test', '/v1/users');
+    expect(pick([wild, exact], 'api.example.test', '/v1/users/7')).toBe('exact');
+  });
+
+  test('the more specific wildcard wins', () => {
+    const broad = r('broad', 'https://*.example.test');
+    const narrow = r('narrow', 'https://*.eu.example.test');
+    expect(pick([broad, narrow], 'a.eu.example.test')).toBe('narrow');
+    expect(pick([narrow, broad], 'a.us.example.test')).toBe('broad');
+  });
+
+  test('a wildcard matches subdomains at any depth but never the bare domain or a look-alike', () => {
+    const wild = [r('wild', 'https://*.example.test')];
+    expect(pick(wild, 'a.example.test')).toBe('wild');
+    expect(pick(wild, 'a.b.example.test')).toBe('wild');
+    expect(pick(wild, 'example.test')).toBeNull();
+    expect(pick(wild, 'badexample.test')).toBeNull();
+    expect(pick(wild, '.example.test')).toBeNull();
+    expect(pick(wild, 'example.test.evil')).toBeNull();
+  });
+
+  test('an exact host does not match its subdomains or a different host', () => {
+    const exact = [r('exact', 'https://api.example.test')];
+    expect(pick(exact, 'x.api.example.test')).toBeNull();
+    expect(pick(exact, 'api.example.testx')).toBeNull();
+    expect(pick(exact, 'other.example.test')).toBeNull();
+  });
+
+  test('host matching ignores case (in the request and in the config)', () => {
+    expect(pick([r('a', 'https://api.example.test')], 'API.Example.TEST')).toBe('a');
+    expect(pick([r('a', 'https://API.Example.Test')], 'api.example.test')).toBe('a');
+    expect(pick([r('w', 'https://*.Example.test')], 'WWW.EXAMPLE.TEST')).toBe('w');
+  });
+
+  test('host matching ignores a trailing dot', () => {
+    expect(pick([r('a', 'https://api.example.test')], 'api.example.test.')).toBe('a');
+    expect(pick([r('a', 'https://api.example.test')], 'api.example.test.:443')).toBe('a');
+    expect(pick([r('w', 'https://*.example.test')], 'www.example.test.')).toBe('w');
+  });
+
+  test('host matching ignores the default port of the scheme', () => {
+    const routes = [r('a', 'https://api.example.test:8443'), r('plain', 'https://web.example.test:443')];
+    expect(pick(routes, 'web.example.test:443', '/', 'https:')).toBe('plain');
+    expect(pick(routes, 'web.example.test', '/', 'https:')).toBe('plain');
+    expect(pick([r('h', 'http://web.example.test:80')], 'web.example.test:80', '/', 'http:')).toBe('h');
+    expect(pick([r('h', 'http://web.example.test')], 'web.example.test:80', '/', 'http:')).toBe('h');
+  });
+
+  test('an explicit non-default port must match; a route without a port takes any', () => {
+    const routes = [r('a', 'https://api.example.test:8443')];
+    expect(pick(routes, 'api.example.test:8443')).toBe('a');
+    expect(pick(routes, 'api.example.test:9443')).toBeNull();
+    expect(pick(routes, 'api.example.test')).toBeNull();
+    expect(pick([r('any', 'https://api.example.test')], 'api.example.test:8443')).toBe('any');
+  });
+});
+
+describe('path prefixes', () => {
+  const routes = [r('root', 'https://api.example.test'), r('v1', 'https://api.example.test', '/v1'), r('users', 'https://api.example.test', '/v1/users')];
+
+  test('the longest prefix wins, whatever the order in the config', () => {
+    for (const order of [routes, [...routes].reverse()]) {
+      expect(pick(order, 'api.example.test', '/v1/users/42')).toBe('users');
+      expect(pick(order, 'api.example.test', '/v1/users')).toBe('users');
+      expect(pick(order, 'api.example.test', '/v1/orders')).toBe('v1');
+      expect(pick(order, 'api.example.test', '/health')).toBe('root');
+    }
+  });
+
+  test('a prefix only matches on a segment boundary: /apix is not under /api', () => {
+    const api = [r('api', 'https://app.example.test', '/api')];
+    expect(pick(api, 'app.example.test', '/api')).toBe('api');
+    expect(pick(api, 'app.example.test', '/api/')).toBe('api');
+    expect(pick(api, 'app.example.test', '/api/x?y=1')).toBe('api');
+    expect(pick(api, 'app.example.test', '/apix')).toBeNull();
+    expect(pick(api, 'app.example.test', '/api-v2/x')).toBeNull();
+    expect(pick(api, 'app.example.test', '/')).toBeNull();
+    expect(pick([...api, r('root', 'https://app.example.test')], 'app.example.test', '/apix')).toBe('root');
+  });
+
+  test('a prefix written with a trailing slash is the same prefix', () => {
+    const api = [r('api', 'https://app.example.test', '/api/')];
+    expect(pick(api, 'app.example.test', '/api')).toBe('api');
+    expect(pick(api, 'app.example.test', '/api/x')).toBe('api');
+    expect(pick(api, 'app.example.test', '/apix')).toBeNull();
+  });
+
+  test('path matching is case-sensitive', () => {
+    expect(pick([r('api', 'https://app.example.test', '/api')], 'app.example.test', '/API/x')).toBeNull();
+  });
+
+  test('percent-encoded unreserved characters cannot dodge a prefix: /%61pi is /api', () => {
+    const app = [r('root', 'https://app.example.test'), r('api', 'https://app.example.test', '/api')];
+    expect(pick(app, 'app.example.test', '/%61pi/secret')).toBe('api');
+    expect(pick(app, 'app.example.test', '/%61%70%69/secret')).toBe('api');
+    expect(pick(app, 'app.example.test', '/%61%50%49/secret')).toBe('root'); // /aPI: paths are case-sensitive
+    expect(pick(app, 'app.example.test', '/a%70i')).toBe('api');
+    expect(pick(app, 'app.example.test', '/%2561pi/x')).toBe('root'); // a literal "%61pi", not /api
+  });
+
+  test('repeated slashes cannot dodge a prefix: //api is /api', () => {
+    const app = [r('root', 'https://app.example.test'), r('api', 'https://app.example.test', '/api')];
+    expect(pick(app, 'app.example.test', '//api/secret')).toBe('api');
+    expect(pick(app, 'app.example.test', '///api')).toBe('api');
+    expect(pick(app, 'app.example.test', '/%2F/api')).toBe('root'); // an encoded slash stays encoded
+    expect(pick(app, 'app.example.test', '/x//api')).toBe('root');
+  });
+
+  test('the prefix decides among routes of the wildcard host too', () => {
+    const routes = [r('wild', 'https://*.example.test'), r('wild-api', 'https://*.example.test', '/api')];
+    expect(pick(routes, 'a.example.test', '/api/1')).toBe('wild-api');
+    expect(pick(routes, 'a.example.test', '/apix')).toBe('wild');
+  });
+});
+
+describe('host patterns', () => {
+  test('compile into scheme, lower-case host, wildcard flag, non-default port and origin', () => {
+    expect(compileHostPattern('https://API.example.test')).toEqual({ scheme: 'https:', host: 'api.example.test', wildcard: false, port: undefined, origin: 'https://api.example.test' });
+    expect(compileHostPattern('http://*.example.test:8080')).toEqual({ scheme: 'http:', host: 'example.test', wildcard: true, port: '8080', origin: 'http://*.example.test:8080' });
+    expect(compileHostPattern('https://api.example.test:443').port).toBeUndefined();
+  });
+
+  test('Host headers split into host and port, the default port dropped', () => {
+    expect(parseHostHeader('Api.Example.Test.:443', 'https:')).toEqual({ host: 'api.example.test', port: undefined });
+    expect(parseHostHeader('api.example.test:8443', 'https:')).toEqual({ host: 'api.example.test', port: '8443' });
+    expect(parseHostHeader('[::1]:8080', 'http:')).toEqual({ host: '[::1]', port: '8080' });
+    expect(parseHostHeader('[::1]', 'http:')).toEqual({ host: '[::1]', port: undefined });
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * `workers: N`: N processes serve the same port (SO_REUSEPORT); one that dies is restarted while
+ * the others keep serving. Which process answered is told by a plugin that stamps its pid.
+ */
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startUpstream, type TestUpstream } from './support/gateway.ts';
+import { BUN, MAIN, freePort, spawnProcess, type Spawned } from './support/process.ts';
+
+setDefaultTimeout(60_000);
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+const PID_PLUGIN = `export default {
+  name: 'pid',
+  create: () => async (ctx, next) => {
+    const r = await next();
+    const out = new Response(r.body, r);
+    out.headers.set('x-worker-pid', String(process.pid));
+    return out;
+  },
+};
+`;
+
+function upstream(): TestUpstream {
+  const u = startUpstream(() => new Response('ok'));
+  cleanup.push(() => u.stop());
+  return u;
+}
+
+/** Starts `gatehouse run` (the supervisor) on a config with `workers`; returns it and its port. */
+function startSupervisor(workers: string | number, to: string): { gh: Spawned; port: number } {
+  const port = freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-workers-test-'));
+  writeFileSync(join(dir, 'pid.ts'), PID_PLUGIN);
+  writeFileSync(
+    join(dir, 'gatehouse.yaml'),
+    `listen: "127.0.0.1:${port}"
+workers: ${workers}
+routes:
+  - from: http://api.example.test
+    to: ${to}
+    policy: { public: true }
+    plugins: [{ use: ./pid.ts }]
+`,
+  );
+  const gh = spawnProcess([BUN, MAIN, 'run', '-c', join(dir, 'gatehouse.yaml')], { cwd: dir });
+  cleanup.push(async () => {
+    gh.kill('SIGTERM');
+    const timer = setTimeout(() => gh.kill('SIGKILL'), 10_000);
+    await gh.exited;
+    clearTimeout(timer);
+  });
+  return { gh, port };
+}
+
+const listening = (gh: Spawned) => gh.logs().filter((l) => l.msg === 'gatehouse listening').length;
+
+async function waitFor(probe: () => boolean, ms: number, what: string, gh: Spawned): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (probe()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}\nstdout:\n${gh.stdout.join('\n')}\nstderr:\n${gh.stderr.join('\n')}`);
+}
+
+/** One request on a fresh connection; the pid of the worker that answered. */
+async function pidOf(port: number): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { host: 'api.example.test', connection: 'close' }, keepalive: false });
+  expect(response.status).toBe(200);
+  await response.text();
+  return Number(response.headers.get('x-worker-pid'));
+}
+
+/** Sends requests on fresh connections until `want` distinct pids answered (at most `max` tries). */
+async function collectPids(port: number, want: number, max = 400): Promise<Set<number>> {
+  const pids = new Set<number>();
+  for (let i = 0; i < max && pids.size < want; i++) pids.add(await pidOf(port));
+  return pids;
+}
+
+describe('workers', () => {
+  test('workers: 2 serve one port from two processes; a killed worker is restarted and requests keep succeeding', async () => {
+    const up = upstream();
+    const { gh, port } = startSupervisor(2, up.url);
+    await waitFor(() => listening(gh) === 2, 30_000, 'two workers listening', gh);
+
+    const pids = await collectPids(port, 2);
+    expect(pids.size).toBe(2);
+    for (const pid of pids) expect(pid).not.toBe(gh.proc.pid);
+
+    const [victim, survivor] = [...pids] as [number, number];
+    process.kill(victim, 'SIGKILL');
+    await waitFor(() => gh.logs().some((l) => l.msg === 'worker exited; restarting' && l.signal === 'SIGKILL'), 10_000, 'the supervisor to notice', gh);
+
+    // While the worker is being replaced, the other one answers everything.
+    for (let i = 0; i < 30; i++) {
+      const pid = await pidOf(port);
+      expect(pid).not.toBe(victim);
+    }
+
+    await waitFor(() => listening(gh) === 3, 30_000, 'the replacement worker to listen', gh);
+    const after = await collectPids(port, 2);
+    expect(after.size).toBe(2);
+    expect(after.has(victim)).toBe(false);
+    expect(after.has(survivor)).toBe(true);
+    expect(gh.proc.exitCode).toBeNull();
+
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
+    expect(gh.logs().some((l) => l.msg === 'stopping workers')).toBe(true);
+  });
+
+  test('workers: auto starts one process per core', async () => {
+    const up = upstream();
+    const { gh, port } = startSupervisor('auto', up.url);
+    const cores = availableParallelism();
+    await waitFor(() => listening(gh) === cores, 30_000, `${cores} workers listening`, gh);
+    expect(gh.logs().find((l) => l.msg === 'workers started')).toMatchObject({ workers: cores });
+    // Every worker listens; requests spread over more than one of them (all of them would take
+    // many tries on a machine with many cores).
+    expect((await collectPids(port, Math.min(2, cores))).size).toBe(Math.min(2, cores));
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
+  });
+});
