@@ -142,9 +142,10 @@ export interface JwtServices {
   /**
    * Verifies a token issued by this Gatehouse (trust cookie or token endpoint) and returns its
    * identity, or null when it is invalid in any way. Results are cached by the exact token
-   * string until `exp`, in the cache all auth plugins share.
+   * string until `exp`, in the cache all auth plugins share. `audience` defaults to
+   * `"gatehouse"` (the trust cookie's); with a list, any one of them must match.
    */
-  verifyOwn(token: string, options?: { audience?: string }): Promise<Identity | null>;
+  verifyOwn(token: string, options?: { audience?: string | string[] }): Promise<Identity | null>;
   /**
    * Builds, once at load, a verifier for an external issuer. The verifier returns the
    * token's claims, or throws a `Error` whose message says why the token was refused.
