@@ -1,6 +1,8 @@
 #!/usr/bin/env bun
 import { checkCommand, checkHelp } from './cli/check.ts';
+import { pluginCommand, pluginHelp } from './cli/plugin-init.ts';
 import { runCommand, runHelp } from './cli/run.ts';
+import { hashPasswordCommand, hashPasswordHelp, keysCommand, keysHelp } from './cli/secrets.ts';
 import { version } from './version.ts';
 
 const usage = `Gatehouse ${version}: an identity-aware gateway for browser apps calling protected APIs.
@@ -8,9 +10,12 @@ const usage = `Gatehouse ${version}: an identity-aware gateway for browser apps 
 Usage: gatehouse <command> [options]
 
 Commands:
-  run       serve a config (default ./gatehouse.yaml)
-  check     validate a config and print its errors and warnings
-  version   print the version
+  run             serve a config (default ./gatehouse.yaml)
+  check           validate a config and print its errors and warnings
+  version         print the version
+  keys generate   print a new session signing key (PEM)
+  hash-password   hash a password from stdin for a static user
+  plugin init     write a plugin, its tests and editor types to start from
 
 Run "gatehouse <command> --help" for a command's options.`;
 
@@ -20,6 +25,9 @@ const commands: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: runHelp },
   check: { run: checkCommand, help: checkHelp },
   version: { run: () => (console.log(version), 0), help: 'Usage: gatehouse version\n\nPrints the version.' },
+  keys: { run: keysCommand, help: keysHelp },
+  'hash-password': { run: hashPasswordCommand, help: hashPasswordHelp },
+  plugin: { run: pluginCommand, help: pluginHelp },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`gatehouse: unknown command "${name}"\n\n${usage}`);
     return 2;
   }
+  if (rest[0] === '--help' || rest[0] === '-h') return console.log(command.help), 0;
   return command.run(rest);
 }
 

@@ -14,9 +14,17 @@ export class Metrics {
     let family = this.families.get(name);
     if (!family) this.families.set(name, (family = { help, values: new Map() }));
     const values = family.values;
+    // Formatting labels costs more than counting; the same few label sets recur on every request.
+    const keys = new Map<string, string>();
     return {
       inc(labels, by = 1) {
-        const key = labels ? formatLabels(labels) : '';
+        let key = '';
+        if (labels) {
+          let cacheKey = '';
+          for (const name in labels) cacheKey += `${name}\u0000${labels[name]}\u0000`;
+          key = keys.get(cacheKey) ?? formatLabels(labels);
+          if (keys.size < 1000) keys.set(cacheKey, key);
+        }
         values.set(key, (values.get(key) ?? 0) + by);
       },
     };

@@ -1,8 +1,9 @@
+import { createAuthRuntime } from '../auth/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { AuthRuntime } from './auth-runtime.ts';
-import { noAuthRuntime } from './no-auth.ts';
+import type { Logger } from '../plugin-api/index.ts';
+import type { AuthRuntime } from '../auth/index.ts';
 
-/** The sign-in runtime for a config. */
-export function createAuth(_loaded: LoadedConfig, _routeOrigins: string[]): AuthRuntime {
-  return noAuthRuntime();
+/** Builds the sign-in runtime (keys, sessions, endpoints) for a config. */
+export function createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger): Promise<AuthRuntime> {
+  return createAuthRuntime(loaded.config, { log, routeOrigins });
 }

@@ -10,13 +10,16 @@ import { proxyRequest, type ProxyRoute } from '../proxy/proxy.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
 import { compileHostPattern } from '../router/host-pattern.ts';
-import { Router } from '../router/router.ts';
-import type { AuthRuntime } from './auth-runtime.ts';
+import { canonicalForMatching, Router } from '../router/router.ts';
+import { validateAuthConfig } from '../auth/index.ts';
+import type { AuthRuntime } from '../auth/index.ts';
 import { buildRoutePipeline } from './route-pipeline.ts';
 
 /** Fields the access log line takes from routing and the pipeline. */
 export interface AccessRecord {
   requestId?: string;
+  /** The parsed request URL, so the access log does not parse it again. */
+  url?: URL;
   route?: string;
   upstream?: string;
   exemption?: string;
@@ -29,6 +32,7 @@ interface CompiledRoute {
   info: RouteInfo;
   upstream: UpstreamPool;
   passIdentityHeaders: boolean;
+  setRequestHeaders: [string, string][];
   run: (ctx: RequestContext) => Promise<Response>;
 }
 
@@ -45,7 +49,7 @@ export interface Gateway {
 export interface GatewayDeps {
   log: Logger;
   admin: Admin;
-  createAuth(loaded: LoadedConfig, routeOrigins: string[]): AuthRuntime | Promise<AuthRuntime>;
+  createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger): AuthRuntime | Promise<AuthRuntime>;
 }
 
 /**
@@ -57,7 +61,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
   const routeOrigins = config.routes.map((r) => compileHostPattern(r.from).origin);
-  const auth = await deps.createAuth(loaded, routeOrigins);
+  for (const p of validateAuthConfig(config)) (p.severity === 'error' ? problems : warnings).push(loaded.problem(p.path, p.message));
+  if (problems.length > 0) throw new ConfigError(problems);
+  const auth = await deps.createAuth(loaded, routeOrigins, deps.log);
   const sessionCookie = auth.session.cookieName;
   const authHost = config.authenticate ? new URL(config.authenticate.url).host.toLowerCase() : undefined;
 
@@ -84,6 +90,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       info,
       upstream: new UpstreamPool(route.to, route.timeout),
       passIdentityHeaders: route.pass_identity_headers,
+      setRequestHeaders: Object.entries(route.set_request_headers),
       run: pipeline.run,
     });
   }
@@ -99,9 +106,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     const requestId = newRequestId();
     record.requestId = requestId;
     const url = new URL(request.url);
+    record.url = url;
     const path = url.pathname;
     const host = request.headers.get('host') ?? url.host;
-    if (path.startsWith('/.gatehouse/') || path === '/.gatehouse' || path.startsWith('/.well-known/gatehouse/') || host.toLowerCase() === authHost) {
+    const reserved = canonicalForMatching(path);
+    if (reserved.startsWith('/.gatehouse/') || reserved === '/.gatehouse' || reserved.startsWith('/.well-known/gatehouse/') || host.toLowerCase() === authHost) {
       record.route = 'gatehouse';
       return (await auth.handle(request, { requestId, clientIp, url })) ?? jsonError(404, 'not_found', requestId);
     }
@@ -115,7 +124,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       url,
       clientIp,
       route.info,
-      { upstream: route.upstream, path: path + url.search, headers: new Headers(), passIdentityHeaders: route.passIdentityHeaders },
+      // The route's own request headers travel with its upstream: a plugin that sends the request
+      // elsewhere (path-prefix) starts from fresh headers, so they never leak to another service.
+      { upstream: route.upstream, path: path + url.search, headers: new Headers(route.setRequestHeaders), passIdentityHeaders: route.passIdentityHeaders },
       deps.log,
       upgrade,
     );
@@ -143,7 +154,6 @@ function compileProxyRoute(route: RouteConfig, sessionCookie: string, auth: Auth
   return {
     preserveHost: route.preserve_host_header,
     removeRequestHeaders: route.remove_request_headers.map((h) => h.toLowerCase()),
-    setRequestHeaders: Object.entries(route.set_request_headers),
     setResponseHeaders: Object.entries(route.set_response_headers),
     sessionCookie,
     allowWebsockets: route.allow_websockets,

@@ -7,7 +7,7 @@ import type { Logger, Plugin, PluginInstance, RequestContext, RouteInfo } from '
 import { compose, type Step } from '../pipeline/compose.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
 import { loadPlugin } from '../plugins/load-plugin.ts';
-import type { AuthRuntime } from './auth-runtime.ts';
+import type { AuthRuntime } from '../auth/index.ts';
 import { createServices } from './services.ts';
 
 export interface BuiltPipeline {

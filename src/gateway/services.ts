@@ -6,7 +6,7 @@ import type { Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
 import { timingSafeEqual } from '../http/secure-compare.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
 import { createTtlStore } from '../util/ttl-store.ts';
-import type { AuthRuntime } from './auth-runtime.ts';
+import type { AuthRuntime } from '../auth/index.ts';
 
 /**
  * The services one plugin instance receives: shared engine facilities bound to its route,

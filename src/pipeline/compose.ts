@@ -15,6 +15,7 @@ export interface Step {
  * steps above it still see a response (and can add CORS headers to it).
  */
 export function compose(steps: readonly Step[], terminal: (ctx: RequestContext) => Promise<Response>) {
+  if (steps.length === 0) return terminal;
   return function run(ctx: RequestContext): Promise<Response> {
     let reached = -1;
     const dispatch = async (i: number): Promise<Response> => {

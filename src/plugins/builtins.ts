@@ -1,6 +1,10 @@
+import originExemption from '../../plugins/origin-exemption/index.ts';
+import pathPrefix from '../../plugins/path-prefix/index.ts';
+import preflight from '../../plugins/preflight/index.ts';
+import trustCookie from '../../plugins/trust-cookie/index.ts';
 import type { Plugin } from '../plugin-api/index.ts';
 
 /** The built-in plugins, registered exactly as a user's plugin would be. */
 export const builtinPlugins = new Map<string, Plugin>(
-  ([] as Plugin[]).map((p) => [p.name, p]),
+  ([preflight, originExemption, pathPrefix, trustCookie] as Plugin[]).map((p) => [p.name, p]),
 );

@@ -7,7 +7,6 @@ import { isWebSocketRequest, upgradedResponse, type TunnelData } from './websock
 export interface ProxyRoute {
   preserveHost: boolean;
   removeRequestHeaders: readonly string[];
-  setRequestHeaders: readonly [string, string][];
   setResponseHeaders: readonly [string, string][];
   /** Name of the trust cookie, removed from what upstreams receive. */
   sessionCookie: string;
@@ -89,7 +88,6 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
     else headers.delete('cookie');
   }
   for (const name of route.removeRequestHeaders) headers.delete(name);
-  for (const [name, value] of route.setRequestHeaders) headers.set(name, value);
   for (const [name, value] of ctx.upstream.headers) headers.set(name, value);
   headers.set('x-forwarded-for', ctx.clientIp);
   headers.set('x-forwarded-proto', ctx.url.protocol.slice(0, -1));
@@ -100,11 +98,12 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
   return headers;
 }
 
+/** Edits the upstream response's headers in place: re-wrapping it costs a copy per request. */
 function downstreamResponse(upstream: Response, route: ProxyRoute): Response {
-  const headers = new Headers(upstream.headers);
+  const headers = upstream.headers;
   stripHopByHop(headers);
   for (const [name, value] of route.setResponseHeaders) headers.set(name, value);
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return upstream;
 }
 
 /** The Cookie header without the trust cookie, so upstreams never see the session. */
