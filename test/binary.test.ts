@@ -2,59 +2,19 @@
  * The compiled executable: built once (when missing or older than the sources), then run from a
  * temporary folder with no node_modules anywhere above it, loading a user's TypeScript plugin.
  */
-import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
-import { startUpstream, type TestUpstream } from './support/gateway.ts';
-import { BUN, ROOT, runCli, spawnProcess, startRun, type Spawned } from './support/process.ts';
+import { BINARY, bareFolder, ensureBinary } from './support/binary.ts';
+import { scoped } from './support/scoped.ts';
+import { runCli, spawnProcess, startRun, type Spawned } from './support/process.ts';
 
 setDefaultTimeout(60_000);
 
-const BINARY = join(ROOT, 'dist', process.platform === 'win32' ? 'gatehouse.exe' : 'gatehouse');
+beforeAll(() => ensureBinary(), 180_000);
 
-/** Newest modification time of the files the binary is built from. */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (path: string) => {
-    const s = statSync(path);
-    if (s.isDirectory()) {
-      for (const name of readdirSync(path)) if (name !== 'node_modules' && !name.endsWith('.test.ts')) visit(join(path, name));
-    } else newest = Math.max(newest, s.mtimeMs);
-  };
-  for (const p of ['src', 'plugins', 'package.json', 'scripts/build.ts']) if (existsSync(join(ROOT, p))) visit(join(ROOT, p));
-  return newest;
-}
-
-beforeAll(async () => {
-  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= newestSource()) return;
-  const build = spawnProcess([BUN, join(ROOT, 'scripts', 'build.ts')]);
-  const code = await build.exited;
-  if (code !== 0) throw new Error(`build failed (${code}):\n${build.stdout.join('\n')}\n${build.stderr.join('\n')}`);
-}, 180_000);
-
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-function upstream(handler?: (request: Request) => Response | Promise<Response>): TestUpstream {
-  const u = startUpstream(handler);
-  cleanup.push(() => u.stop());
-  return u;
-}
-
-/** A folder under the system temp dir, checked to have no node_modules on the way up. */
-function bareFolder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-binary-test-'));
-  for (let d = dir; ; d = dirname(d)) {
-    expect(existsSync(join(d, 'node_modules'))).toBe(false);
-    if (dirname(d) === d) break;
-  }
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  return dir;
-}
+const { cleanup, upstream } = scoped();
 
 /** A user's plugin: TypeScript, a type-only import from Gatehouse, valibot from `services.v`. */
 const STAMP_PLUGIN = `import type { Plugin } from 'gatehouse/plugin';

@@ -1,27 +1,15 @@
-import { afterEach, setDefaultTimeout, describe, expect, test } from 'bun:test';
+import { setDefaultTimeout, describe, expect, test } from 'bun:test';
 import { ConfigError } from '../src/config/errors.ts';
-import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
+import { startGateway } from './support/gateway.ts';
+import { scoped } from './support/scoped.ts';
 
 type Echo = { method: string; path: string; headers: Record<string, string>; body: string | null };
 
 setDefaultTimeout(30_000);
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-function upstream(handler?: (request: Request) => Response | Promise<Response>): TestUpstream {
-  const u = startUpstream(handler);
-  cleanup.push(() => u.stop());
-  return u;
-}
-
-async function gateway(yaml: string, files: Record<string, string> = {}): Promise<TestGateway> {
-  const g = await startGateway(yaml, { files });
-  cleanup.push(() => g.stop());
-  return g;
-}
+const servers = scoped();
+const { cleanup, upstream } = servers;
+const gateway = (yaml: string, files: Record<string, string> = {}) => servers.gateway(yaml, { files });
 
 /** The ConfigError a config is refused with; fails the test when it starts. */
 async function refused(yaml: string, files: Record<string, string> = {}): Promise<ConfigError> {

@@ -1,29 +1,13 @@
-import { afterAll, afterEach, setDefaultTimeout, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, setDefaultTimeout, beforeAll, describe, expect, test } from 'bun:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
+import { scoped } from './support/scoped.ts';
 import { closedPort, rawRequest, startRawUpstream } from './support/raw-http.ts';
 
 type Echo = { method: string; path: string; headers: Record<string, string>; body: string | null };
 
-/** Things to stop after each test, newest first. */
 setDefaultTimeout(30_000);
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-function upstream(handler?: (request: Request) => Response | Promise<Response>): TestUpstream {
-  const u = startUpstream(handler);
-  cleanup.push(() => u.stop());
-  return u;
-}
-
-async function gateway(yaml: string, options?: Parameters<typeof startGateway>[1]): Promise<TestGateway> {
-  const g = await startGateway(yaml, options);
-  cleanup.push(() => g.stop());
-  return g;
-}
+const { cleanup, upstream, gateway } = scoped();
 
 /** One public route on http://api.example.test to `to`, plus extra route keys. */
 function route(to: string | string[], extra = ''): string {

@@ -1,26 +1,13 @@
-import { afterEach, setDefaultTimeout, describe, expect, test } from 'bun:test';
+import { setDefaultTimeout, describe, expect, test } from 'bun:test';
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
+import { scoped } from './support/scoped.ts';
 
 setDefaultTimeout(30_000);
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-function upstream(handler: (request: Request) => Response | Promise<Response>): TestUpstream {
-  const u = startUpstream(handler);
-  cleanup.push(() => u.stop());
-  return u;
-}
-
-async function gateway(yaml: string, files: Record<string, string> = {}): Promise<TestGateway> {
-  const g = await startGateway(yaml, { files });
-  cleanup.push(() => g.stop());
-  return g;
-}
+const servers = scoped();
+const { upstream } = servers;
+const gateway = (yaml: string, files: Record<string, string> = {}) => servers.gateway(yaml, { files });
 
 function config(to: string, extra = '', head = ''): string {
   return `${head}routes:

@@ -20,20 +20,7 @@ function withCookies(headers: Headers, cookies: readonly string[]): Headers {
   return headers;
 }
 
-/** `{"error": code, "request_id": …, ...extra}` with the request id header. */
-export function jsonError(
-  status: number,
-  code: string,
-  requestId: string,
-  extra: Record<string, unknown> = {},
-  headers: HeadersInit = {},
-): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json');
-  h.set('cache-control', 'no-store');
-  h.set('x-request-id', requestId);
-  return new Response(JSON.stringify({ error: code, ...extra, request_id: requestId }), { status, headers: h });
-}
+export { jsonError } from '../http/json-error.ts';
 
 export function json(body: unknown, status = 200, headers: HeadersInit = NO_STORE): Response {
   const h = new Headers(headers);
