@@ -46,7 +46,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
   const config = current.loaded.config;
   const { hostname, port } = parseListen(options.listen ?? config.listen);
-  const accessLog = config.log.access_log;
 
   const server = Bun.serve<TunnelData>({
     hostname,
@@ -69,7 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         response = jsonError(500, 'internal_error', record.requestId);
       }
       admin.requests.inc({ route: record.route ?? 'none', code: `${Math.floor(response.status / 100)}xx` });
-      if (accessLog) writeAccessLine(options.accessSink, request, record.url, response.status, startedAt, record);
+      if (current.loaded.config.log.access_log) writeAccessLine(options.accessSink, request, record.url, response.status, startedAt, record);
       return wasUpgraded(response) ? undefined : response;
     },
     websocket: tunnelHandler,
@@ -98,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
       }
       log.info('config reloaded', { config: next.file });
-      void old.retire(config.shutdown_timeout);
+      void old.retire(gateway.loaded.config.shutdown_timeout);
       return { ok: true };
     } catch (error) {
       const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error);
