@@ -45,11 +45,12 @@ export interface TestGateway {
 
 /**
  * Starts Gatehouse in process on 127.0.0.1 with an ephemeral port from `yaml` (written to a temp
- * folder, along with `files`). Rejects with the ConfigError when the config is invalid.
+ * folder, along with `files`). `listen` overrides the address (default `127.0.0.1:0`, any free
+ * port). Rejects with the ConfigError when the config is invalid.
  */
 export async function startGateway(
   yaml: string,
-  options: { files?: Record<string, string>; env?: Record<string, string | undefined> } = {},
+  options: { files?: Record<string, string>; env?: Record<string, string | undefined>; listen?: string } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
@@ -65,7 +66,7 @@ export async function startGateway(
     admin,
     createAuth,
     env: { ...process.env, ...options.env },
-    listen: '127.0.0.1:0',
+    listen: options.listen ?? '127.0.0.1:0',
   });
   const defaultHost = new URL(server.gateway.loaded.config.routes[0]!.from.replace('*.', 'wildcard.')).host;
   return {
