@@ -1,5 +1,5 @@
 import type { Valibot } from '../../src/plugin-api/index.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { compileMount, isUnderMountPath, mountPathProblem, type Mount } from './mount.ts';
 
 /** The options schema; built from the gateway's valibot so the plugin needs no node_modules. */

@@ -1,16 +1,20 @@
 /**
  * Verifiers for external token issuers (used by `header-jwt`), built once at config load.
- * Key sources: a JWKS URL (cached by jose, refetched for an unknown `kid` at most every
- * 30 s, 5 s fetch timeout), a PEM public key, or a shared secret (HS* only).
+ * Key sources: a JWKS URL (see `remote-jwks.ts`: fetched at load, refetched for an unknown `kid`
+ * at most every 30 s, 3 s fetch timeout, never hangs a request), a PEM public key, or a shared
+ * secret (HS* only). A token the key set could not judge because the JWKS was unreachable throws
+ * an Error with `code = 'ERR_JWKS_UNAVAILABLE'`.
  */
 import { createPublicKey } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { ExternalIssuer } from '../plugin-api/index.ts';
 import type { CachedVerification } from './jwt-services.ts';
 import type { TokenCache } from './token-cache.ts';
 import { MAX_TOKEN_LENGTH } from './tokens.ts';
+import { remoteJwks } from './remote-jwks.ts';
 
 const HMAC = /^HS(256|384|512)$/;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Returns `(token) => claims`, throwing an Error whose message says why a token was refused.
@@ -32,7 +36,11 @@ export function externalVerifier(
   }
   let key: JWTVerifyGetKey | CryptoKey | Uint8Array | ReturnType<typeof createPublicKey>;
   if (options.jwks_url) {
-    key = createRemoteJWKSet(new URL(options.jwks_url), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    const url = new URL(options.jwks_url);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`issuer ${options.issuer}: jwks_url must be http(s)`);
+    const remote = remoteJwks(url.href, { timeoutMs: options.jwksTimeoutMs, cooldownMs: options.jwksCooldownMs });
+    remote.prefetch();
+    key = remote.getKey as JWTVerifyGetKey;
   } else if (options.public_key_pem) {
     key = createPublicKey(options.public_key_pem);
   } else {
@@ -43,6 +51,7 @@ export function externalVerifier(
     const hit = cache.get(scope, token);
     if (hit && 'claims' in hit) return hit.claims;
     if (token.length > MAX_TOKEN_LENGTH) throw new Error('token too long');
+    if (!COMPACT_JWS.test(token)) throw new Error('not a compact JWS (three base64url parts)');
     const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
       algorithms,
       issuer: options.issuer,

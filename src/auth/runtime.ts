@@ -21,6 +21,7 @@ import { createStaticProvider } from './static-provider.ts';
 import { createThrottle, type ThrottleOptions } from './throttle.ts';
 import { TokenCache } from './token-cache.ts';
 import { createOwnTokens } from './tokens.ts';
+import { createTokenEndpoint } from './token-endpoint.ts';
 
 export interface AuthRuntime {
   jwt: JwtServices;
@@ -44,8 +45,13 @@ export interface AuthRuntimeOptions {
   tokenCacheEntries?: number;
   /** Failed sign-in limits; see `createThrottle`. */
   throttle?: ThrottleOptions;
-  /** Endpoints added under `/.gatehouse/` on every host (issue 4's `/.gatehouse/token`). */
+  /** Endpoints added under `/.gatehouse/` on every host. */
   endpoints?: ExtraEndpoints;
+  /**
+   * The `from` of every route that uses `header-jwt`: the audiences `/.gatehouse/token` may
+   * issue tokens for. Empty or absent: the endpoint is not served.
+   */
+  tokenAudiences?: string[];
 }
 
 /**
@@ -102,7 +108,10 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     evaluatePolicy,
     signAssertion: createAssertionSigner(tokens),
     jwks: () => keys.jwks,
-    handle: createDispatcher(ctx, keys.jwks, options.endpoints),
+    handle: createDispatcher(ctx, keys.jwks, {
+      ...(options.tokenAudiences?.length ? { [Paths.token]: createTokenEndpoint(ctx, options.tokenAudiences) } : {}),
+      ...options.endpoints,
+    }),
     close() {
       cache.clear();
     },

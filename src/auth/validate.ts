@@ -85,7 +85,10 @@ export function validateAuthConfig(config: Config): AuthConfigProblem[] {
     }
   }
   if (!session.cookie_http_only) {
-    warn(['session', 'cookie_http_only'], 'cookie_http_only: false lets any script on your hosts read the session cookie');
+    warn(
+      ['session', 'cookie_http_only'],
+      'cookie_http_only: false exposes the session to scripts: any script on your hosts (including injected ones) can read and send away the session cookie; to call another origin with header-jwt, have the page fetch a short-lived token from /.gatehouse/token instead',
+    );
   }
   if (session.ttl < 60_000) warn(['session', 'ttl'], 'sessions shorter than a minute sign people out almost at once');
   if (session.signing_key !== undefined) {

@@ -5,5 +5,7 @@ import type { AuthRuntime } from '../auth/index.ts';
 
 /** Builds the sign-in runtime (keys, sessions, endpoints) for a config. */
 export function createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger): Promise<AuthRuntime> {
-  return createAuthRuntime(loaded.config, { log, routeOrigins });
+  // `/.gatehouse/token` issues tokens only for the hosts of routes that accept them.
+  const tokenAudiences = loaded.config.routes.filter((r) => r.plugins.some((p) => p.use === 'header-jwt')).map((r) => r.from);
+  return createAuthRuntime(loaded.config, { log, routeOrigins, tokenAudiences });
 }

@@ -148,7 +148,9 @@ export interface JwtServices {
   verifyOwn(token: string, options?: { audience?: string | string[] }): Promise<Identity | null>;
   /**
    * Builds, once at load, a verifier for an external issuer. The verifier returns the
-   * token's claims, or throws a `Error` whose message says why the token was refused.
+   * token's claims, or throws a `Error` whose message says why the token was refused. When the
+   * issuer's JWKS could not be fetched (so the token could not be judged), the Error's `code`
+   * is `'ERR_JWKS_UNAVAILABLE'`. Results are cached like `verifyOwn`'s.
    */
   verifier(options: ExternalIssuer): (token: string) => Promise<Record<string, unknown>>;
 }
@@ -161,6 +163,10 @@ export interface ExternalIssuer {
   secret?: string;
   algorithms: string[];
   clockSkewSeconds: number;
+  /** JWKS fetch timeout (default 3000 ms); an unreachable JWKS never holds a request longer. */
+  jwksTimeoutMs?: number;
+  /** Least time between two JWKS refetches caused by unknown `kid`s (default 30,000 ms). */
+  jwksCooldownMs?: number;
 }
 
 /** Sign-in and session facts the auth plugins need. */

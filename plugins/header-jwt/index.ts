@@ -1,0 +1,196 @@
+/**
+ * `header-jwt`: accepts a JWT in a header, for callers that cannot (or should not) send the trust
+ * cookie: a page on another origin with a token from `/.gatehouse/token`, the trust cookie's own
+ * value (with `cookie_http_only: false`, Pomerium style), tokens of external issuers, and service
+ * tokens (client id and secret in two headers) for machines.
+ *
+ * Answers:
+ * - no token and no client id/secret: the request goes on to the next plugin (e.g. `trust-cookie`);
+ * - a token or client id/secret that is present but invalid: `401 invalid_token` /
+ *   `401 invalid_client` with `WWW-Authenticate: Bearer …`, never a fallback to the cookie;
+ * - a token of an external issuer whose JWKS cannot be fetched (so it cannot be judged):
+ *   `503 issuer_unavailable` with `Retry-After`, within the JWKS timeout (default 3 s), never a hang.
+ *
+ * The consumed credential headers are removed from the request before it goes upstream.
+ */
+import { definePlugin, type Handler, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { quoted, shapeProblem, tokenFromHeader, unverifiedIssuer } from './token-shape.ts';
+
+/** Audience of the trust cookie's JWT. */
+const SESSION_AUDIENCE = 'gatehouse';
+const JWKS_UNAVAILABLE = 'ERR_JWKS_UNAVAILABLE';
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+const options = (v: typeof Valibot) => {
+  const header = v.pipe(v.string(), v.regex(HEADER_NAME, 'not a valid header name'));
+  const duration = (fallback: string) =>
+    v.pipe(
+      v.optional(v.union([v.string(), v.number()]), fallback),
+      v.rawTransform(({ dataset, addIssue, NEVER }) => {
+        const ms = parseDuration(dataset.value);
+        if (ms === undefined) {
+          addIssue({ message: 'expected a duration like 30s, 500ms or 2m' });
+          return NEVER;
+        }
+        return ms;
+      }),
+    );
+  const issuer = v.pipe(
+    v.strictObject({
+      issuer: v.pipe(v.string(), v.minLength(1)),
+      audience: v.union([v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.string()), v.minLength(1))]),
+      jwks_url: v.optional(v.pipe(v.string(), v.url('expected an http(s) URL'))),
+      /** PEM text; `public_key_file: key.pem` arrives here through the loader's `_file` handling. */
+      public_key: v.optional(v.string()),
+      secret: v.optional(v.pipe(v.string(), v.minLength(32, 'use a secret of at least 32 characters'))),
+      algorithms: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+      clock_skew: duration('30s'),
+      groups_claim: v.optional(v.string(), 'groups'),
+      jwks_timeout: duration('3s'),
+      jwks_cooldown: duration('30s'),
+    }),
+    v.check((i) => [i.jwks_url, i.public_key, i.secret].filter((s) => s !== undefined).length === 1, 'give exactly one of jwks_url, public_key_file, secret'),
+  );
+  return v.pipe(
+    v.strictObject({
+      header: v.optional(header, 'X-Gatehouse-Authorization'),
+      bearer: v.optional(v.boolean(), true),
+      /** Accept Gatehouse's own tokens (trust cookie value, `/.gatehouse/token` tokens). */
+      own_tokens: v.optional(v.boolean(), true),
+      issuers: v.optional(v.array(issuer), []),
+      client_id_header: v.optional(header, 'X-Gatehouse-Client-Id'),
+      client_secret_header: v.optional(header, 'X-Gatehouse-Client-Secret'),
+    }),
+    v.check((o) => new Set(o.issuers.map((i) => i.issuer)).size === o.issuers.length, 'list each issuer once'),
+  );
+};
+
+type Verified = { identity: Identity } | { status: 401 | 503; error: string; detail: string };
+
+const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : []);
+
+export default definePlugin({
+  name: 'header-jwt',
+  kind: 'auth',
+  options,
+  create(options, services): Handler {
+    const realm = quoted(services.route.origin);
+    const issuers = new Map(
+      options.issuers.map((i) => {
+        if (i.jwks_url !== undefined && new URL(i.jwks_url).protocol === 'http:' && !/^(localhost|127\.[\d.]+|\[::1\])$/.test(new URL(i.jwks_url).hostname)) {
+          services.warn(`issuer ${i.issuer} fetches its keys over plain http (${i.jwks_url}); anyone on the path can swap them`);
+        }
+        const verify = services.jwt.verifier({
+          issuer: i.issuer,
+          audience: i.audience,
+          jwks_url: i.jwks_url,
+          public_key_pem: i.public_key,
+          secret: i.secret,
+          algorithms: i.algorithms ?? (i.secret !== undefined ? ['HS256'] : ['RS256', 'ES256']),
+          clockSkewSeconds: Math.floor(i.clock_skew / 1000),
+          jwksTimeoutMs: i.jwks_timeout,
+          jwksCooldownMs: i.jwks_cooldown,
+        });
+        return [i.issuer, { verify, groupsClaim: i.groups_claim }] as const;
+      }),
+    );
+    if (!options.own_tokens && issuers.size === 0) services.warn('own_tokens is false and no issuers are listed, so only service tokens are accepted');
+    const headerName = options.header.toLowerCase();
+    const idHeader = options.client_id_header.toLowerCase();
+    const secretHeader = options.client_secret_header.toLowerCase();
+
+    async function verifyToken(ctx: RequestContext, token: string): Promise<Verified> {
+      const problem = shapeProblem(token);
+      if (problem) return { status: 401, error: 'invalid_token', detail: problem };
+      const iss = unverifiedIssuer(token);
+      const external = iss === undefined ? undefined : issuers.get(iss);
+      if (external) {
+        try {
+          const claims = await external.verify(token);
+          if (typeof claims.sub !== 'string' || claims.sub === '') return { status: 401, error: 'invalid_token', detail: 'token has no sub' };
+          const identity: Identity = { subject: claims.sub, kind: 'user', groups: stringList(claims[external.groupsClaim]), claims, via: 'header-jwt' };
+          if (typeof claims.email === 'string') identity.email = claims.email;
+          if (typeof claims.name === 'string') identity.name = claims.name;
+          return { identity };
+        } catch (error) {
+          const e = error as Error & { code?: string };
+          if (e.code === JWKS_UNAVAILABLE) {
+            ctx.log.warn('issuer keys unavailable', { issuer: iss, reason: e.message });
+            return { status: 503, error: 'issuer_unavailable', detail: 'the token issuer\'s keys cannot be fetched right now' };
+          }
+          return { status: 401, error: 'invalid_token', detail: e.message };
+        }
+      }
+      if (options.own_tokens) {
+        // Token-endpoint tokens name this route's origin (as configured, or as addressed, with
+        // port); the trust cookie's own value names the session audience.
+        const identity = await services.jwt.verifyOwn(token, { audience: [ctx.route.origin, ctx.url.origin, SESSION_AUDIENCE] });
+        if (identity) return { identity: { ...identity, via: 'header-jwt' } };
+      }
+      return { status: 401, error: 'invalid_token', detail: 'token not valid for this route' };
+    }
+
+    function refuse(ctx: RequestContext, status: 401 | 503, error: string, detail: string): Response {
+      const headers: Record<string, string> =
+        status === 503
+          ? { 'Retry-After': '5' }
+          : { 'WWW-Authenticate': `Bearer realm="${realm}", error="${error === 'invalid_client' ? 'invalid_client' : 'invalid_token'}", error_description="${quoted(detail)}"` };
+      return ctx.error(status, error, { detail }, headers);
+    }
+
+    /** The request without the credential headers this plugin consumed. */
+    function withoutCredentials(request: Request, names: string[]): Request {
+      const headers = new Headers(request.headers);
+      for (const name of names) headers.delete(name);
+      return new Request(request, { headers });
+    }
+
+    return async (ctx, next) => {
+      if (ctx.identity) return next();
+      const h = ctx.request.headers;
+      const consumed: string[] = [];
+      let token: string | undefined;
+      const own = h.get(headerName);
+      if (own !== null) {
+        token = tokenFromHeader(own);
+        consumed.push(headerName);
+      } else if (options.bearer) {
+        const auth = h.get('authorization');
+        if (auth !== null && /^\s*bearer(\s|$)/i.test(auth)) {
+          token = tokenFromHeader(auth);
+          consumed.push('authorization');
+        }
+      }
+      const clientId = h.get(idHeader);
+      const clientSecret = h.get(secretHeader);
+      if (clientId !== null) consumed.push(idHeader);
+      if (clientSecret !== null) consumed.push(secretHeader);
+
+      let identity: Identity;
+      if (token !== undefined) {
+        const result = await verifyToken(ctx, token);
+        if (!('identity' in result)) {
+          ctx.log.info('header token refused', { reason: result.detail });
+          return refuse(ctx, result.status, result.error, result.detail);
+        }
+        identity = result.identity;
+      } else if (clientId !== null || clientSecret !== null) {
+        const match = clientId !== null && clientSecret !== null ? services.session.serviceToken(clientId, clientSecret) : null;
+        if (!match) {
+          ctx.log.info('service token refused');
+          return refuse(ctx, 401, 'invalid_client', clientId === null || clientSecret === null ? 'send both the client id and the client secret' : 'unknown client id or wrong secret');
+        }
+        identity = { ...match, via: 'header-jwt' };
+      } else {
+        return next();
+      }
+      ctx.identity = identity;
+      // X-Gatehouse-* headers are stripped by the proxy anyway; others (Authorization,
+      // CF-Access-*) must not carry the caller's credential to the upstream.
+      const foreign = consumed.filter((n) => !n.startsWith('x-gatehouse-'));
+      if (foreign.length > 0) ctx.request = withoutCredentials(ctx.request, foreign);
+      return next();
+    };
+  },
+});
