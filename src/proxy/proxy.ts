@@ -79,8 +79,8 @@ export async function proxyRequest(
 function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers {
   const headers = new Headers(ctx.request.headers);
   const originalHost = headers.get('host') ?? ctx.url.host;
-  stripHopByHop(headers);
-  for (const name of [...headers.keys()]) if (name.startsWith('x-gatehouse-')) headers.delete(name);
+  // Client-sent X-Gatehouse-* never pass: upstreams trust them as Gatehouse's own.
+  stripHopByHop(headers, 'x-gatehouse-');
   const cookie = headers.get('cookie');
   if (cookie) {
     const kept = withoutCookie(cookie, route.sessionCookie);
