@@ -12,6 +12,8 @@ export const HTML_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
+  // same-origin, not no-referrer: under no-referrer Chromium posts forms with `Origin: null`, which the
+  // sign-in form's origin check must refuse. Nothing is sent to other sites either way.
   'referrer-policy': 'same-origin',
 } as const;
 
