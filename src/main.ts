@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import { checkCommand, checkHelp } from './cli/check.ts';
+import { demoCommand, demoHelp } from './demo/demo-command.ts';
 import { pluginCommand, pluginHelp } from './cli/plugin-init.ts';
 import { runCommand, runHelp } from './cli/run.ts';
 import { hashPasswordCommand, hashPasswordHelp, keysCommand, keysHelp } from './cli/secrets.ts';
@@ -10,6 +11,7 @@ const usage = `Gatehouse ${version}: an identity-aware gateway for browser apps 
 Usage: gatehouse <command> [options]
 
 Commands:
+  demo            try it: Gatehouse, an app and an API, signed in in a browser
   run             serve a config (default ./gatehouse.yaml)
   check           validate a config and print its errors and warnings
   version         print the version
@@ -22,6 +24,7 @@ Run "gatehouse <command> --help" for a command's options.`;
 type Command = (args: string[]) => Promise<number> | number;
 
 const commands: Record<string, { run: Command; help: string }> = {
+  demo: { run: demoCommand, help: demoHelp },
   run: { run: runCommand, help: runHelp },
   check: { run: checkCommand, help: checkHelp },
   version: { run: () => (console.log(version), 0), help: 'Usage: gatehouse version\n\nPrints the version.' },
