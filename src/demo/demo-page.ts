@@ -7,6 +7,8 @@ export interface Technique {
   script: string;
   /** The status that means the technique did what it promises. */
   expect: number;
+  /** Text the response body must also contain. */
+  bodyIncludes?: string;
 }
 
 export const techniques: Technique[] = [
@@ -45,6 +47,7 @@ export const techniques: Technique[] = [
     answers: "Cloudflare 'CORS error' on a redirect to sign-in; the seeds' opaque failures",
     script: `return fetch(api + '/hello');`,
     expect: 401,
+    bodyIncludes: '"login_url":"http',
   },
 ];
 
@@ -52,7 +55,7 @@ export const techniques: Technique[] = [
 export function demoPage(apiOrigin: string): string {
   const cards = techniques
     .map(
-      (t) => `<section class="card" id="${t.id}" data-expect="${t.expect}">
+      (t) => `<section class="card" id="${t.id}" data-expect="${t.expect}" data-body-includes="${(t.bodyIncludes ?? '').replace(/"/g, '&quot;')}">
   <h2>${t.title}</h2><p class="answers">Answers: ${t.answers}</p>
   <p class="result">running…</p><pre class="detail"></pre></section>`,
     )
@@ -86,7 +89,7 @@ for (const [id, run] of Object.entries(runners)) {
   try {
     const response = await run(api);
     const body = await response.text();
-    ok = response.status === expected;
+    ok = response.status === expected && body.includes(card.dataset.bodyIncludes);
     detail = 'HTTP ' + response.status + '\\n' + body;
   } catch (error) {
     detail = 'fetch failed: ' + error.message + ' (the browser blocked the response; see the console)';
