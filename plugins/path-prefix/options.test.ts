@@ -65,7 +65,8 @@ describe('resolveOptions', () => {
     expect(bad({ 'X Bad': 'v' })).toThrow('"X Bad"');
     expect(bad({ Host: 'v' })).toThrow('"Host"');
     expect(bad({ 'Content-Length': '1' })).toThrow('"Content-Length"');
-    expect(bad({ 'X-Gatehouse-Identity': 'v' })).toThrow('reserved');
+    expect(bad({ 'X-Gatehouse-Jwt-Assertion': 'v' })).toThrow('reserved');
+    expect(bad({ 'X-Gatehouse-Client-Id': 'ci-bot' })).not.toThrow();
     let message = '';
     try {
       resolveOptions(parse({ ...base, set_request_headers: { 'X-Api-Key': 'top-secret\r\nX-Evil: 1' } }));

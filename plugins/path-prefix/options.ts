@@ -84,7 +84,9 @@ export function resolveOptions(o: PathPrefixOptions): ResolvedOptions {
     if (!TOKEN.test(name)) throw new Error(`set_request_headers: "${name}" is not a valid header name`);
     const lower = name.toLowerCase();
     if (FORBIDDEN.has(lower)) throw new Error(`set_request_headers: "${name}" cannot be set by a plugin`);
-    if (lower.startsWith('x-gatehouse-')) throw new Error(`set_request_headers: "${name}" is reserved for the gateway`);
+    // The identity assertion is the one header only Gatehouse may write; the service-token and
+    // token headers are exactly what a mount in front of another Gatehouse needs to send.
+    if (lower === 'x-gatehouse-jwt-assertion') throw new Error(`set_request_headers: "${name}" is reserved for the gateway`);
     if (/[\r\n\0]/.test(value)) throw new Error(`set_request_headers: the value of "${name}" contains a line break or NUL`);
     headers.push([name, value.trim()]);
   }
