@@ -139,6 +139,19 @@ describe('plugin order', () => {
     expect(free.headers.get('x-trace')).toBe('after');
     expect(g.accessLogs.json().at(-1)).toMatchObject({ exemption: 'exempt:free-path' });
   });
+
+  test('a before-auth plugin listed after an auth plugin is warned about; listed first it is not', async () => {
+    const up = upstream();
+    const files = {
+      'exempt.ts': `export default { name: 'exempt', placement: 'before-auth', create: () => (ctx, next) => next() };`,
+      'auth.ts': `export default { name: 'deny-all', kind: 'auth', create: () => (ctx) => ctx.error(401, 'unauthenticated') };`,
+    };
+    const late = await gateway(route(up.url, '- use: ./auth.ts\n- use: ./exempt.ts', '{ allow_any_authenticated_user: true }'), files);
+    const warnings = late.server.gateway.warnings.map((w) => w.message);
+    expect(warnings.some((m) => m.includes('plugin "./exempt.ts": runs after the auth plugin "deny-all"'))).toBe(true);
+    const early = await gateway(route(up.url, '- use: ./exempt.ts\n- use: ./auth.ts', '{ allow_any_authenticated_user: true }'), files);
+    expect(early.server.gateway.warnings.map((w) => w.message).filter((m) => m.includes('runs after'))).toEqual([]);
+  });
 });
 
 describe('a plugin that throws', () => {

@@ -29,6 +29,7 @@ import { compileRules, optionsSchema, ruleMatches } from './rules.ts';
 export default definePlugin({
   name: 'origin-exemption',
   kind: 'other',
+  placement: 'before-auth',
   options: optionsSchema,
   create(options, services) {
     const rules = compileRules(options, (message) => services.warn(message));

@@ -32,6 +32,7 @@ import { respondHandler } from './respond.ts';
 export default definePlugin({
   name: 'preflight',
   kind: 'other',
+  placement: 'before-auth',
   options: optionsSchema,
   create(options, services) {
     const policy = compilePolicy(options, (message) => services.warn(message));

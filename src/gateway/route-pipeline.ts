@@ -59,6 +59,7 @@ export async function buildRoutePipeline(
     instances.push(instance);
     return { name: plugin.name, kind: plugin.kind ?? 'other', handle: instance.handle };
   };
+  let firstAuth: string | undefined;
 
   for (const entry of entries) {
     const label = `route ${info.id} (${route.from}), plugin "${entry.use}"`;
@@ -74,6 +75,12 @@ export async function buildRoutePipeline(
     if (route.policy?.public && kind === 'auth') {
       deps.warnings.push(deps.loaded.problem(entry.at, `${label}: the route is public, so this auth plugin never runs`));
       continue;
+    }
+    if (kind === 'auth') firstAuth ??= plugin.name;
+    if (plugin.placement === 'before-auth' && firstAuth) {
+      deps.warnings.push(
+        deps.loaded.problem(entry.at, `${label}: runs after the auth plugin "${firstAuth}", so requests without credentials (such as CORS preflights) are refused before it sees them; list it first`),
+      );
     }
     let options: unknown = entry.options;
     if (plugin.options) {

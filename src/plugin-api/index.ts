@@ -231,6 +231,12 @@ export interface Plugin<S extends OptionsSchema = OptionsSchema> {
    * and a route with none gets `trust-cookie` added.
    */
   kind?: 'auth' | 'other';
+  /**
+   * `before-auth`: the plugin only works when it runs before the route's auth plugins (it answers
+   * or exempts requests that carry no credentials, like CORS preflights). Gatehouse warns when a
+   * route lists it after one.
+   */
+  placement?: 'before-auth';
   /** Builds the options schema from Gatehouse's valibot (so plugin files need no node_modules). */
   options?: (v: typeof Valibot) => S;
   create(

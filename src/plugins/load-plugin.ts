@@ -64,5 +64,6 @@ function checkPluginShape(candidate: unknown, file: string): Plugin {
     throw new Error(`${file}: "options" must be a function (v) => schema`);
   }
   if (p.kind !== undefined && p.kind !== 'auth' && p.kind !== 'other') throw new Error(`${file}: "kind" must be "auth" or "other"`);
+  if (p.placement !== undefined && p.placement !== 'before-auth') throw new Error(`${file}: "placement" must be "before-auth" when set`);
   return p as Plugin;
 }
