@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { startUpstream, type TestUpstream } from './support/gateway.ts';
-import { runCli, startRun, type Spawned } from './support/process.ts';
+import { freePort, runCli, startRun, type Spawned } from './support/process.ts';
 
 setDefaultTimeout(60_000);
 
@@ -227,6 +227,26 @@ describe('gatehouse run', () => {
     await response.text();
     const line = await gh.waitForLog((l) => l.type === 'access', 5000, 'an access line');
     expect(line).toMatchObject({ request_id: response.headers.get('x-request-id')!, method: 'GET', host: 'api.example.test', path: '/logged', status: 200, route: 'routes[0]', upstream: up.url });
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
+  });
+
+  test('the admin listener serves /healthz, /readyz and Prometheus /metrics', async () => {
+    const up = upstream(() => new Response('ok'));
+    const adminPort = freePort();
+    const dir = tempDir({ 'gatehouse.yaml': VALID(up.url, `listen: "127.0.0.1:0"\nadmin: { listen: "127.0.0.1:${adminPort}" }\n`) });
+    const gh = track(await startRun(join(dir, 'gatehouse.yaml')));
+    await (await fetch(`${gh.url}/x`, { headers: { host: 'api.example.test' } })).text();
+    await (await fetch(`${gh.url}/x`, { headers: { host: 'nowhere.test' } })).text();
+    const admin = `http://127.0.0.1:${adminPort}`;
+    expect(await (await fetch(`${admin}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${admin}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    expect(metrics).toContain('# TYPE gatehouse_requests_total counter');
+    expect(metrics).toContain('gatehouse_requests_total{route="routes[0]",code="2xx"} 1');
+    expect(metrics).toContain('gatehouse_requests_total{route="none",code="4xx"} 1');
+    expect((await fetch(`${admin}/other`)).status).toBe(404);
     gh.kill('SIGTERM');
     expect(await gh.exited).toBe(0);
   });
