@@ -1,8 +1,9 @@
 import { expect, test } from 'bun:test';
 import * as v from 'valibot';
+import { optionSchemas } from '../shared/testing.ts';
 import plugin from './index.ts';
 
-const schema = plugin.options!(v);
+const schema = plugin.options!(v, optionSchemas);
 const parse = (input: unknown) => v.safeParse(schema, input);
 
 test('defaults', () => {

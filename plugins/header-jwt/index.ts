@@ -13,8 +13,7 @@
  *
  * The consumed credential headers are removed from the request before it goes upstream.
  */
-import { definePlugin, type Handler, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
-import { parseDuration } from '../shared/duration.ts';
+import { definePlugin, type Handler, type OptionSchemas, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
 import { quoted, shapeProblem, tokenFromHeader, unverifiedIssuer } from './token-shape.ts';
 
 /** Audience of the trust cookie's JWT. */
@@ -22,20 +21,8 @@ const SESSION_AUDIENCE = 'gatehouse';
 const JWKS_UNAVAILABLE = 'ERR_JWKS_UNAVAILABLE';
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-const options = (v: typeof Valibot) => {
+const options = (v: typeof Valibot, { duration }: OptionSchemas) => {
   const header = v.pipe(v.string(), v.regex(HEADER_NAME, 'not a valid header name'));
-  const duration = (fallback: string) =>
-    v.pipe(
-      v.optional(v.union([v.string(), v.number()]), fallback),
-      v.rawTransform(({ dataset, addIssue, NEVER }) => {
-        const ms = parseDuration(dataset.value);
-        if (ms === undefined) {
-          addIssue({ message: 'expected a duration like 30s, 500ms or 2m' });
-          return NEVER;
-        }
-        return ms;
-      }),
-    );
   const issuer = v.pipe(
     v.strictObject({
       issuer: v.pipe(v.string(), v.minLength(1)),

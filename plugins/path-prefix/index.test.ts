@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import type { Handler, Logger, PluginServices, RequestContext, Upstream, UpstreamTarget } from '../../src/plugin-api/index.ts';
+import { optionSchemas } from '../shared/testing.ts';
 import plugin from './index.ts';
 
 interface LogLine {
@@ -29,7 +30,7 @@ async function setup(options: Record<string, unknown>, routePrefix = '/') {
       return { urls: typeof urls === 'string' ? [urls] : urls, timeoutMs: o?.timeoutMs ?? 30_000 };
     },
   } as unknown as PluginServices;
-  const parsed = v.parse(plugin.options!(v), options);
+  const parsed = v.parse(plugin.options!(v, optionSchemas), options);
   const created = await plugin.create(parsed as never, services);
   const handle = (typeof created === 'function' ? created : created.handle) as Handler;
   return { handle, warnings, made, lines };

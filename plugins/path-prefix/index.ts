@@ -61,7 +61,7 @@ import { createResponseRewriter } from './rewrite-response.ts';
 export default definePlugin({
   name: 'path-prefix',
   kind: 'other',
-  options: (v) => optionsSchema(v),
+  options: (v, schemas) => optionsSchema(v, schemas),
   create(options, services) {
     const cfg = resolveOptions(options);
     const upstream = services.upstream(options.to, { timeoutMs: cfg.timeoutMs });

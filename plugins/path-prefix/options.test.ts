@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
+import { optionSchemas } from '../shared/testing.ts';
 import { optionsSchema, resolveOptions } from './options.ts';
 
-const schema = optionsSchema(v);
+const schema = optionsSchema(v, optionSchemas);
 const parse = (input: Record<string, unknown>) => v.parse(schema, input);
 const messages = (input: Record<string, unknown>) => {
   const r = v.safeParse(schema, input);
@@ -36,7 +37,7 @@ describe('optionsSchema', () => {
     expect(messages({ prefix: '/api', to: 'http://a', rewrite: '/x/../y' }).join()).toContain('"/x/../y"');
     expect(messages({ prefix: '/api', to: 'ftp://a' }).join()).toContain('ftp://a');
     expect(messages({ prefix: '/api', to: 'http://a/?x=1' }).join()).toContain('http://a/?x=1');
-    expect(messages({ prefix: '/api', to: 'http://a', timeout: '0s' }).join()).toContain('"0s"');
+    expect(messages({ prefix: '/api', to: 'http://a', timeout: '0s' }).join()).toContain('timeout must be a positive duration');
     expect(messages({ prefix: '/api', to: 'http://a', timeout: 'soon' }).join()).toContain('"soon"');
     expect(messages({ prefix: '/api', to: [] }).length).toBeGreaterThan(0);
     expect(messages({ prefix: '/api', to: 'http://a', strip: true }).length).toBeGreaterThan(0);

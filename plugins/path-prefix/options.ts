@@ -1,9 +1,8 @@
-import type { Valibot } from '../../src/plugin-api/index.ts';
-import { parseDuration } from '../shared/duration.ts';
+import type { OptionSchemas, Valibot } from '../../src/plugin-api/index.ts';
 import { compileMount, isUnderMountPath, mountPathProblem, type Mount } from './mount.ts';
 
 /** The options schema; built from the gateway's valibot so the plugin needs no node_modules. */
-export function optionsSchema(v: typeof Valibot) {
+export function optionsSchema(v: typeof Valibot, { duration }: OptionSchemas) {
   const mountPath = (what: string) =>
     v.pipe(
       v.string(),
@@ -27,20 +26,7 @@ export function optionsSchema(v: typeof Valibot) {
       {},
     ),
     pass_identity_headers: v.optional(v.boolean(), false),
-    timeout: v.optional(
-      v.pipe(
-        v.union([v.string(), v.number()], 'expected a duration like 30s or a number of seconds'),
-        v.rawTransform(({ dataset, addIssue, NEVER }) => {
-          const ms = parseDuration(dataset.value);
-          if (ms === undefined || ms <= 0) {
-            addIssue({ message: `timeout "${dataset.value}" is not a positive duration; use e.g. 500ms, 30s, 5m` });
-            return NEVER;
-          }
-          return ms;
-        }),
-      ),
-      '30s',
-    ),
+    timeout: v.pipe(duration('30s'), v.minValue(1, 'timeout must be a positive duration; use e.g. 500ms, 30s, 5m')),
     rewrite_location: v.optional(v.boolean(), true),
     rewrite_cookie_path: v.optional(v.boolean(), true),
     drop_cookie_domain: v.optional(v.boolean(), true),

@@ -12,6 +12,10 @@ import type {
   RequestContext,
   RouteInfo,
 } from '../../src/plugin-api/index.ts';
+import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
+
+/** The option schemas the engine hands to `options(v, schemas)`, for schema tests. */
+export { optionSchemas };
 
 const silent: Logger = {
   debug() {},
@@ -97,7 +101,7 @@ export async function instantiate(
   options: Record<string, unknown>,
   services = fakeServices(),
 ): Promise<{ handle: Handler; services: PluginServices & { warnings: string[] } }> {
-  const parsed = plugin.options ? v.parse(plugin.options(v), options) : options;
+  const parsed = plugin.options ? v.parse(plugin.options(v, optionSchemas), options) : options;
   const made: Handler | PluginInstance = await plugin.create(parsed as never, services);
   return { handle: typeof made === 'function' ? made : made.handle, services };
 }

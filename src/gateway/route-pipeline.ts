@@ -3,12 +3,15 @@ import type { Admin } from '../admin/admin-state.ts';
 import { describeIssue, type LoadedConfig } from '../config/load.ts';
 import type { ConfigProblem } from '../config/errors.ts';
 import type { RouteConfig } from '../config/schema.ts';
-import type { Logger, Plugin, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
+import type { Logger, OptionSchemas, Plugin, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
 import { compose, type Step } from '../pipeline/compose.ts';
+import { duration } from '../config/schema.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
 import { loadPlugin } from '../plugins/load-plugin.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import { createServices } from './services.ts';
+
+export const optionSchemas: OptionSchemas = { duration: duration as OptionSchemas['duration'] };
 
 export interface BuiltPipeline {
   run(ctx: RequestContext): Promise<Response>;
@@ -84,7 +87,7 @@ export async function buildRoutePipeline(
     }
     let options: unknown = entry.options;
     if (plugin.options) {
-      const schema = plugin.options(v);
+      const schema = plugin.options(v, optionSchemas);
       const result = v.safeParse(schema, entry.options, { abortEarly: false });
       if (!result.success) {
         for (const issue of result.issues) {
@@ -105,7 +108,7 @@ export async function buildRoutePipeline(
   const needsAuth = !route.policy?.public;
   const trustCookie = builtinPlugins.get('trust-cookie');
   if (needsAuth && !steps.some((s) => s.kind === 'auth') && trustCookie) {
-    const defaults = trustCookie.options ? v.parse(trustCookie.options(v), {}) : {};
+    const defaults = trustCookie.options ? v.parse(trustCookie.options(v, optionSchemas), {}) : {};
     steps.push(await instantiate(trustCookie, defaults, ['routes', index], `route ${info.id} (${route.from})`));
   }
   return { run: compose(steps, terminal), instances };

@@ -223,6 +223,12 @@ export interface PluginServices {
   configDir: string;
 }
 
+/** Schemas for option types valibot does not have, parsed exactly as the gateway's own config. */
+export interface OptionSchemas {
+  /** A duration (`500ms`, `30s`, `1h30m`, or a number of seconds) as milliseconds; `fallback` when absent. */
+  duration(fallback: string): Valibot.GenericSchema<string | number | undefined, number>;
+}
+
 /** What a plugin module's default export is. */
 export interface Plugin<S extends OptionsSchema = OptionsSchema> {
   name: string;
@@ -238,7 +244,7 @@ export interface Plugin<S extends OptionsSchema = OptionsSchema> {
    */
   placement?: 'before-auth';
   /** Builds the options schema from Gatehouse's valibot (so plugin files need no node_modules). */
-  options?: (v: typeof Valibot) => S;
+  options?: (v: typeof Valibot, schemas: OptionSchemas) => S;
   create(
     options: Valibot.InferOutput<S>,
     services: PluginServices,

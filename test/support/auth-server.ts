@@ -10,6 +10,7 @@ import { createAuthRuntime, type AuthRuntime, type AuthRuntimeOptions } from '..
 import { generateSigningKeyPem } from '../../src/auth/keys.ts';
 import { memoryLogger, type LogLine } from '../../src/auth/testing.ts';
 import { validateAuthConfig } from '../../src/auth/validate.ts';
+import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import type { Handler, PluginServices, RequestContext, RouteInfo } from '../../src/plugin-api/index.ts';
 import trustCookie from '../../plugins/trust-cookie/index.ts';
 import type { Browser } from './browser-jar.ts';
@@ -95,7 +96,7 @@ export async function startAuthServer(
   const routes = await Promise.all(
     config.routes.map(async (r, i) => {
       const route: RouteInfo = { id: `routes[${i}]`, from: r.from, origin: new URL(r.from).origin, prefix: r.prefix, policy: r.policy ?? {} };
-      const created = await trustCookie.create(v.parse(trustCookie.options!(v), {}), pluginServices(runtime, route));
+      const created = await trustCookie.create(v.parse(trustCookie.options!(v, optionSchemas), {}), pluginServices(runtime, route));
       return { route, handle: created as Handler, passIdentity: r.pass_identity_headers, hasPolicy: r.policy !== undefined };
     }),
   );
