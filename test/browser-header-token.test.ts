@@ -23,6 +23,7 @@ import { startServer, type RunningServer } from '../src/server/server.ts';
 import { browserAvailable, launchBrowser, newContext } from './support/browser.ts';
 import { memorySink, startUpstream, type TestUpstream } from './support/gateway.ts';
 
+// Skips only where Chromium is missing outside CI; under CI=true browserAvailable() throws instead.
 const haveBrowser = browserAvailable();
 const PASSWORD = 'browser header token password';
 let browser: Browser | undefined;

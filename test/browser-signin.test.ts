@@ -9,6 +9,7 @@ import { browserAvailable, launchBrowser, newContext } from './support/browser.t
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 import { freePort } from './support/process.ts';
 
+// Skips only where Chromium is missing outside CI; under CI=true browserAvailable() throws instead.
 const haveBrowser = browserAvailable();
 const PASSWORD = 'chromium sign-in password';
 let browser: Browser | undefined;

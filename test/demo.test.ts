@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import { browserAvailable, launchBrowser, newContext } from './support/browser.ts';
 import { BUN, MAIN, spawnProcess, type Spawned } from './support/process.ts';
 
+// Skips only where Chromium is missing outside CI; under CI=true browserAvailable() throws instead.
 const haveBrowser = browserAvailable();
 let demo: Spawned;
 let browser: Browser | undefined;

@@ -50,6 +50,7 @@ const cases: Case[] = [
   { name: 'cloudflare-worker-service-token', user: null, unfix: (d) => d.deleteIn(['routes', 0, 'plugins', 0, 'set_request_headers']), broken: 401 },
 ];
 
+// Skips only where Chromium is missing outside CI; under CI=true browserAvailable() throws instead.
 const haveBrowser = browserAvailable();
 let binary = '';
 let browser: Browser | undefined;
