@@ -12,6 +12,7 @@ Bun.serve({
   hostname: '127.0.0.1',
   port,
   reusePort: true,
+  development: false,
   fetch(request) {
     const url = new URL(request.url);
     return fetch(upstream + url.pathname + url.search, {

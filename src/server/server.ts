@@ -53,6 +53,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     reusePort: options.reusePort ?? false,
     tls: config.tls ? { cert: config.tls.cert, key: config.tls.key } : undefined,
     idleTimeout: 120,
+    // Bun's development mode (its default unless NODE_ENV=production) costs ~10% throughput.
+    development: false,
     // Bodies stream through to the upstream; Bun's default cap (128 MiB) would refuse large uploads with 413.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     async fetch(request, srv) {
