@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { optionSchemas } from '../shared/testing.ts';
+import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import plugin from './index.ts';
 
 const schema = plugin.options!(v, optionSchemas);

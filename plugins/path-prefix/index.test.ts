@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import type { Handler, Logger, PluginServices, RequestContext, Upstream, UpstreamTarget } from '../../src/plugin-api/index.ts';
-import { optionSchemas } from '../shared/testing.ts';
+import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import plugin from './index.ts';
 
 interface LogLine {

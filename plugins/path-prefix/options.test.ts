@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { optionSchemas } from '../shared/testing.ts';
+import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import { optionsSchema, resolveOptions } from './options.ts';
 
 const schema = optionsSchema(v, optionSchemas);

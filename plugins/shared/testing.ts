@@ -6,16 +6,13 @@ import * as v from 'valibot';
 import type {
   Handler,
   Logger,
+  OptionSchemas,
   Plugin,
   PluginInstance,
   PluginServices,
   RequestContext,
   RouteInfo,
 } from '../../src/plugin-api/index.ts';
-import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
-
-/** The option schemas the engine hands to `options(v, schemas)`, for schema tests. */
-export { optionSchemas };
 
 const silent: Logger = {
   debug() {},
@@ -95,13 +92,21 @@ export function fakeServices(): PluginServices & { warnings: string[] } {
   };
 }
 
+/** Plugin tests that need the engine's option schemas pass them in (this file stays engine-free). */
+const noOptionSchemas: OptionSchemas = {
+  duration() {
+    throw new Error('instantiate(): pass the engine optionSchemas for a plugin whose options use duration()');
+  },
+};
+
 /** Validates `options` with the plugin's schema and creates the handler, as the engine would. */
 export async function instantiate(
   plugin: Plugin,
   options: Record<string, unknown>,
   services = fakeServices(),
+  schemas: OptionSchemas = noOptionSchemas,
 ): Promise<{ handle: Handler; services: PluginServices & { warnings: string[] } }> {
-  const parsed = plugin.options ? v.parse(plugin.options(v, optionSchemas), options) : options;
+  const parsed = plugin.options ? v.parse(plugin.options(v, schemas), options) : options;
   const made: Handler | PluginInstance = await plugin.create(parsed as never, services);
   return { handle: typeof made === 'function' ? made : made.handle, services };
 }
