@@ -11,17 +11,11 @@
  * `header-jwt`. app.example.test / api.example.test / auth.example.test resolve to 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { createAdminState } from '../src/admin/admin-state.ts';
 import { generateSigningKeyPem } from '../src/auth/keys.ts';
-import { createAuth } from '../src/gateway/create-auth.ts';
-import { createLogger } from '../src/log/logger.ts';
-import { startServer, type RunningServer } from '../src/server/server.ts';
 import { browserAvailable, launchBrowser, newContext } from './support/browser.ts';
-import { memorySink, startUpstream, type TestUpstream } from './support/gateway.ts';
+import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
+import { freePort } from './support/process.ts';
 
 // Skips only where Chromium is missing outside CI; under CI=true browserAvailable() throws instead.
 const haveBrowser = browserAvailable();
@@ -60,20 +54,10 @@ const COOKIE_PAGE = page(`
     result.status = r.status;
     result.body = await r.json();`);
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
-}
-
-async function startAt(httpOnly: boolean): Promise<{ server: RunningServer; app: string }> {
-  const port = await freePort();
+async function startAt(httpOnly: boolean): Promise<{ server: TestGateway; app: string }> {
+  const port = freePort();
   const o = (name: string) => `http://${name}.example.test:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-header-'));
-  writeFileSync(join(dir, 'key.pem'), generateSigningKeyPem());
-  writeFileSync(
-    join(dir, 'gatehouse.yaml'),
+  const server = await startGateway(
     `
 authenticate:
   url: ${o('auth')}
@@ -93,15 +77,8 @@ routes:
       - { use: preflight, allow_origins: ["${o('app')}"], allow_headers: [X-Gatehouse-Authorization, Content-Type] }
       - { use: header-jwt }
 `,
+    { files: { 'key.pem': generateSigningKeyPem() }, listen: `127.0.0.1:${port}` },
   );
-  const server = await startServer({
-    configFile: join(dir, 'gatehouse.yaml'),
-    log: createLogger({ sink: memorySink(), level: 'debug' }),
-    accessSink: memorySink(),
-    admin: createAdminState(),
-    createAuth,
-    listen: `127.0.0.1:${port}`,
-  });
   return { server, app: o('app') };
 }
 

@@ -4,37 +4,18 @@
  * browser dials the gateway's port for every `*.example.test` host and sends the name in Host.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createAdminState } from '../src/admin/admin-state.ts';
 import { generateSigningKeyPem } from '../src/auth/keys.ts';
-import { createAuthRuntime } from '../src/auth/runtime.ts';
-import { createLogger } from '../src/log/logger.ts';
-import { startServer, type RunningServer } from '../src/server/server.ts';
 import { Browser } from './support/browser-jar.ts';
-import { memorySink, startUpstream, type TestUpstream } from './support/gateway.ts';
+import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 import { loginAtProvider, startOidcProvider, type TestProvider } from './support/oidc-provider.ts';
 
 const TRUST_COOKIE = join(import.meta.dir, '..', 'plugins', 'trust-cookie', 'index.ts');
 const PASSWORD = 'gateway test password';
 
-/** Starts the engine on `yaml` with the real auth runtime (until `createAuth` is wired to it). */
-async function startWithAuth(yaml: string): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-signin-'));
-  writeFileSync(join(dir, 'key.pem'), generateSigningKeyPem());
-  writeFileSync(join(dir, 'gatehouse.yaml'), yaml);
-  const log = createLogger({ sink: memorySink(), level: 'debug' });
-  return startServer({
-    configFile: join(dir, 'gatehouse.yaml'),
-    log,
-    accessSink: memorySink(),
-    admin: createAdminState(),
-    createAuth: (loaded, routeOrigins) => createAuthRuntime(loaded.config, { log, routeOrigins }),
-    listen: '127.0.0.1:0',
-  });
-}
+/** Starts the engine on `yaml` with a signing key in `key.pem` beside it. */
+const startWithAuth = (yaml: string): Promise<TestGateway> => startGateway(yaml, { files: { 'key.pem': generateSigningKeyPem() } });
 
 const routes = (upstream: string) => `
 routes:
@@ -48,7 +29,7 @@ routes:
     policy: { allow: { groups: [dev] } }
     plugins: [{ use: ${TRUST_COOKIE} }]
 `;
-const browserFor = (gateway: RunningServer) =>
+const browserFor = (gateway: TestGateway) =>
   new Browser((url) => (url.hostname.endsWith('.example.test') ? `http://127.0.0.1:${gateway.port}` : undefined));
 
 let upstream: TestUpstream;
@@ -58,7 +39,7 @@ beforeAll(() => {
 afterAll(() => upstream.stop());
 
 describe('static provider through the gateway', () => {
-  let gateway: RunningServer;
+  let gateway: TestGateway;
   beforeAll(async () => {
     const hash = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id' });
     gateway = await startWithAuth(`
@@ -102,7 +83,7 @@ ${routes(upstream.url)}`);
 });
 
 describe('OIDC provider through the gateway', () => {
-  let gateway: RunningServer;
+  let gateway: TestGateway;
   let idp: TestProvider;
   beforeAll(async () => {
     idp = await startOidcProvider({
