@@ -112,7 +112,11 @@ describe('path-prefix over real HTTP: traversal', () => {
       const reachedApi = api.requests.slice(before.api).map(targetOf);
       if (expected.startsWith('400 ')) {
         expect(res.status).toBe(400);
-        expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_path', reason: expected.slice(4) });
+        // The engine's request gate refuses most of these before the plugin runs (same readings,
+        // same reasons); what it lets through, path-prefix refuses itself.
+        const body = JSON.parse(res.body);
+        expect(['bad_path', 'ambiguous_path', 'bad_request']).toContain(body.error);
+        expect(body.reason).toBe(expected.slice(4));
         expect(reachedApp).toEqual([]);
         expect(reachedApi).toEqual([]);
         return;

@@ -1,3 +1,4 @@
+import { pathServices } from '../../src/http/path/index.ts';
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import type { Handler, Logger, PluginServices, RequestContext, Upstream, UpstreamTarget } from '../../src/plugin-api/index.ts';
@@ -25,6 +26,7 @@ async function setup(options: Record<string, unknown>, routePrefix = '/') {
     log: fakeLogger(lines),
     route: { id: 'routes[0]', from: 'https://app.example.test', origin: 'https://app.example.test', prefix: routePrefix, policy: {} },
     warn: (m: string) => void warnings.push(m),
+    paths: pathServices,
     upstream(urls: string | string[], o?: { timeoutMs?: number }): Upstream {
       made.push({ urls, timeoutMs: o?.timeoutMs });
       return { urls: typeof urls === 'string' ? [urls] : urls, timeoutMs: o?.timeoutMs ?? 30_000 };
@@ -47,6 +49,7 @@ function ctxFor(url: string, lines: LogLine[] = []): RequestContext {
     route: {} as never,
     identity: null,
     exemption: null,
+    allowedOrigin: null,
     upstream: { ...routeUpstream },
     log: fakeLogger(lines),
     state: new Map(),

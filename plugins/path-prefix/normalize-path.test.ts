@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { pathServices } from '../../src/http/path/index.ts';
 import { compileMount } from './mount.ts';
 import { classifyPath, upstreamPath } from './normalize-path.ts';
 
@@ -6,7 +7,7 @@ const api = compileMount('/api');
 
 /** What the upstream gets (strip_prefix, no base path), `outside`, or `400 <reason>`. */
 function outcome(path: string, mount = api, replacement = ''): string {
-  const v = classifyPath(path, mount);
+  const v = classifyPath(path, mount, pathServices);
   if (v.kind === 'outside') return 'outside';
   if (v.kind === 'bad') return `400 ${v.reason}`;
   return upstreamPath(replacement, v.rest);

@@ -50,6 +50,7 @@ export function fakeContext(init: FakeRequest = {}): RequestContext {
     route,
     identity: null,
     exemption: null,
+    allowedOrigin: null,
     upstream: {
       upstream: { urls: ['http://127.0.0.1:1'], timeoutMs: 1000 },
       path: new URL(url).pathname,
@@ -67,21 +68,31 @@ export function fakeContext(init: FakeRequest = {}): RequestContext {
   };
 }
 
-/** Load-time services; `warnings` collects what the plugin passed to `warn()`. */
-export function fakeServices(): PluginServices & { warnings: string[] } {
+/**
+ * Load-time services; `warnings` collects what the plugin passed to `warn()`, `stripped` what it
+ * passed to `stripFromUpstream()`. `overrides` replaces members (e.g. the engine's `paths`).
+ */
+export function fakeServices(overrides: Partial<PluginServices> = {}): PluginServices & { warnings: string[]; stripped: { cookies: string[]; headers: string[] } } {
   const warnings: string[] = [];
+  const stripped = { cookies: [] as string[], headers: [] as string[] };
   const unused = () => {
     throw new Error('not available in unit tests');
   };
   return {
     warnings,
+    stripped,
     v,
     log: silent,
     route,
     warn: (message) => warnings.push(message),
+    stripFromUpstream(what) {
+      stripped.cookies.push(...(what.cookies ?? []));
+      stripped.headers.push(...(what.headers ?? []));
+    },
     upstream: unused,
     jwt: { sign: unused, verifyOwn: unused, verifier: unused },
     session: { cookieName: '_gatehouse', loginUrl: unused, serviceToken: unused },
+    paths: { hazard: unused, strictSegments: unused, lenientSegments: unused },
     cookies: { get: unused, serialize: unused },
     counter: () => ({ inc() {} }),
     ttlStore: unused,
@@ -89,6 +100,7 @@ export function fakeServices(): PluginServices & { warnings: string[] } {
     secret: unused,
     timingSafeEqual: (a, b) => a.length === b.length && a === b,
     configDir: '/tmp',
+    ...overrides,
   };
 }
 

@@ -63,6 +63,8 @@ export const routeSchema = v.strictObject({
   preserve_host_header: v.optional(v.boolean(), false),
   timeout: duration('30s'),
   allow_websockets: v.optional(v.boolean(), false),
+  /** Forward `%2F`/`%5C` in paths untouched (routed by the strict reading) instead of `400 ambiguous_path`. */
+  allow_encoded_slashes: v.optional(v.boolean(), false),
   plugins: v.optional(v.array(pluginEntrySchema), []),
 });
 
@@ -77,6 +79,10 @@ export const configSchema = v.strictObject({
   tls: v.optional(v.strictObject({ cert: v.string(), key: v.string() })),
   workers: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal('auto')]), 1),
   shutdown_timeout: duration('10s'),
+  /** Peers (CIDRs) whose `X-Forwarded-For` / `Forwarded` are believed; nobody's by default. */
+  trusted_proxies: v.optional(v.array(v.string()), []),
+  /** Pass request headers whose names contain `_` (nginx `underscores_in_headers`); dropped by default. */
+  underscores_in_headers: v.optional(v.boolean(), false),
   /** Re-read the config when its file changes (SIGHUP always does). */
   watch: v.optional(v.boolean(), true),
   log: v.optional(

@@ -2,14 +2,17 @@ import type { Admin } from '../admin/admin-state.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { RouteConfig } from '../config/schema.ts';
+import { compileCidrs } from '../http/cidr.ts';
 import { jsonError } from '../http/json-error.ts';
+import { createRequestGate, isRefusal } from '../http/request-gate.ts';
 import { newRequestId } from '../http/request-id.ts';
 import type { Logger, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
 import { Context } from '../pipeline/context.ts';
-import { proxyRequest, type ProxyRoute } from '../proxy/proxy.ts';
+import { proxyRequest, type ConsumedCredentials, type ProxyRoute } from '../proxy/proxy.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
 import { compileHostPattern } from '../router/host-pattern.ts';
+import { resolveRoute } from '../router/resolve-route.ts';
 import { canonicalForMatching, Router } from '../router/router.ts';
 import { validateAuthConfig } from '../auth/index.ts';
 import type { AuthRuntime } from '../auth/index.ts';
@@ -24,11 +27,14 @@ export interface AccessRecord {
   upstream?: string;
   exemption?: string;
   identity?: string;
+  /** The client address the gate settled on. */
+  clientIp?: string;
 }
 
 interface CompiledRoute {
   from: string;
   prefix: string;
+  allowEncodedSlashes: boolean;
   info: RouteInfo;
   upstream: UpstreamPool;
   passIdentityHeaders: boolean;
@@ -41,7 +47,8 @@ export interface Gateway {
   readonly loaded: LoadedConfig;
   readonly warnings: readonly ConfigProblem[];
   /** `upgrade` switches the client connection to a WebSocket tunnel (routes with `allow_websockets`). */
-  handle(request: Request, clientIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response>;
+  /** `peerIp` is the TCP peer's address; the request gate decides the client's. */
+  handle(request: Request, peerIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response>;
   /** Waits (up to `graceMs`) for requests that started on this gateway, then closes its plugins. */
   retire(graceMs: number): Promise<void>;
 }
@@ -66,6 +73,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const auth = await deps.createAuth(loaded, routeOrigins, deps.log);
   const sessionCookie = auth.session.cookieName;
   const authHost = config.authenticate ? new URL(config.authenticate.url).host.toLowerCase() : undefined;
+  const proxyProblems: string[] = [];
+  const trustedProxies = config.trusted_proxies.length > 0 ? compileCidrs(config.trusted_proxies, 'trusted_proxies', proxyProblems) : null;
+  for (const message of proxyProblems) problems.push(loaded.problem(['trusted_proxies'], message));
+  const gate = createRequestGate({ trustedProxies });
 
   const instances: PluginInstance[] = [];
   const compiled: CompiledRoute[] = [];
@@ -80,15 +91,22 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     if (!route.policy) {
       warnings.push(loaded.problem(['routes', index], `route ${info.id} (${route.from}) has no policy, so it admits nobody; add policy: { allow_any_authenticated_user: true } or policy: { public: true }`));
     }
-    const proxyRoute = compileProxyRoute(route, sessionCookie, auth);
+    if (route.allow_encoded_slashes) {
+      warnings.push(loaded.problem(['routes', index, 'allow_encoded_slashes'], `route ${info.id} (${route.from}) forwards %2F and %5C in paths untouched: its upstream must not decode them before routing or checking access`));
+    }
+    // The trust cookie never reaches an upstream; plugins add what they consume (stripFromUpstream).
+    const consumed: ConsumedCredentials = { cookies: new Set([sessionCookie]), headers: new Set() };
+    const upstream = new UpstreamPool(route.to, route.timeout);
+    const proxyRoute = compileProxyRoute(route, upstream, consumed, config.underscores_in_headers, auth);
     const terminal = (ctx: RequestContext) => authorizeThenProxy(ctx as Context, route, proxyRoute, auth);
-    const pipeline = await buildRoutePipeline(route, index, info, terminal, { loaded, log: deps.log, auth, admin: deps.admin, problems, warnings });
+    const pipeline = await buildRoutePipeline(route, index, info, terminal, { loaded, log: deps.log, auth, admin: deps.admin, problems, warnings, consumed });
     instances.push(...pipeline.instances);
     compiled.push({
       from: route.from,
       prefix: route.prefix,
+      allowEncodedSlashes: route.allow_encoded_slashes,
       info,
-      upstream: new UpstreamPool(route.to, route.timeout),
+      upstream,
       passIdentityHeaders: route.pass_identity_headers,
       setRequestHeaders: Object.entries(route.set_request_headers),
       run: pipeline.run,
@@ -102,20 +120,26 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const router = new Router(compiled);
   let inFlight = 0;
 
-  async function handle(request: Request, clientIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response> {
+  async function handle(request: Request, peerIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response> {
     const requestId = newRequestId();
     record.requestId = requestId;
-    const url = new URL(request.url);
+    const gated = gate(request, peerIp);
+    if (isRefusal(gated)) return jsonError(gated.status, gated.code, requestId, { reason: gated.reason, message: gated.message }, gated.headers);
+    const { url, host, clientIp } = gated;
     record.url = url;
+    record.clientIp = clientIp;
     const path = url.pathname;
-    const host = request.headers.get('host') ?? url.host;
     const reserved = canonicalForMatching(path);
-    if (reserved.startsWith('/.gatehouse/') || reserved === '/.gatehouse' || reserved.startsWith('/.well-known/gatehouse/') || host.toLowerCase() === authHost) {
+    if (reserved.startsWith('/.gatehouse/') || reserved === '/.gatehouse' || reserved.startsWith('/.well-known/gatehouse/') || host.host === authHost) {
       record.route = 'gatehouse';
       return (await auth.handle(request, { requestId, clientIp, url })) ?? jsonError(404, 'not_found', requestId);
     }
-    const match = router.match(host, url.protocol, path);
-    if (!match) return jsonError(404, 'no_route', requestId);
+    const resolved = resolveRoute(router, host.hostname, host.port, path);
+    if (resolved.kind === 'ambiguous') {
+      return jsonError(400, 'ambiguous_path', requestId, { reason: resolved.reason, message: 'the path can be read as a different path by other servers' });
+    }
+    if (resolved.kind === 'none') return jsonError(404, 'no_route', requestId);
+    const match = resolved;
     const route = match.route;
     record.route = route.info.id;
     const ctx = new Context(
@@ -150,12 +174,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   return { loaded, warnings, handle, retire };
 }
 
-function compileProxyRoute(route: RouteConfig, sessionCookie: string, auth: AuthRuntime): ProxyRoute {
+function compileProxyRoute(route: RouteConfig, ownUpstream: UpstreamPool, consumed: ConsumedCredentials, underscoresInHeaders: boolean, auth: AuthRuntime): ProxyRoute {
   return {
+    ownUpstream,
     preserveHost: route.preserve_host_header,
     removeRequestHeaders: route.remove_request_headers.map((h) => h.toLowerCase()),
     setResponseHeaders: Object.entries(route.set_response_headers),
-    sessionCookie,
+    consumed,
+    underscoresInHeaders,
     allowWebsockets: route.allow_websockets,
     signAssertion: (ctx) => (ctx.identity ? auth.signAssertion(ctx.identity, ctx.route.origin) : Promise.resolve(undefined)),
   };

@@ -9,6 +9,7 @@ import { duration } from '../config/schema.ts';
 import { builtinPlugins } from '../plugins/builtins.ts';
 import { loadPlugin } from '../plugins/load-plugin.ts';
 import type { AuthRuntime } from '../auth/index.ts';
+import type { ConsumedCredentials } from '../proxy/proxy.ts';
 import { createServices } from './services.ts';
 
 export const optionSchemas: OptionSchemas = { duration: duration as OptionSchemas['duration'] };
@@ -25,6 +26,7 @@ interface BuildDeps {
   admin: Admin;
   problems: ConfigProblem[];
   warnings: ConfigProblem[];
+  consumed: ConsumedCredentials;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function buildRoutePipeline(
       auth: deps.auth,
       admin: deps.admin,
       configDir: deps.loaded.dir,
+      consumed: deps.consumed,
       warn: (message) => deps.warnings.push(deps.loaded.problem(at, `${label}: ${message}`)),
     });
     const created = await plugin.create(options as never, services);

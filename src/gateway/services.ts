@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Admin } from '../admin/admin-state.ts';
 import type { Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
+import { pathServices } from '../http/path/index.ts';
 import { timingSafeEqual } from '../http/secure-compare.ts';
+import type { ConsumedCredentials } from '../proxy/proxy.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
 import { createTtlStore } from '../util/ttl-store.ts';
 import type { AuthRuntime } from '../auth/index.ts';
@@ -20,6 +22,8 @@ export function createServices(options: {
   admin: Admin;
   configDir: string;
   warn(message: string): void;
+  /** The route's set of credentials plugins consume; the proxy strips them. */
+  consumed: ConsumedCredentials;
 }): PluginServices {
   const { auth, configDir } = options;
   return {
@@ -27,9 +31,14 @@ export function createServices(options: {
     log: options.log.child({ route: options.route.id, plugin: options.pluginName }),
     route: options.route,
     warn: options.warn,
+    stripFromUpstream({ cookies = [], headers = [] }) {
+      for (const name of cookies) options.consumed.cookies.add(name);
+      for (const name of headers) options.consumed.headers.add(name.toLowerCase());
+    },
     upstream: (urls, o) => new UpstreamPool(urls, o?.timeoutMs ?? 30_000),
     jwt: auth.jwt,
     session: auth.session,
+    paths: pathServices,
     cookies: auth.cookies,
     counter: (name, help) => options.admin.metrics.counter(name, help),
     ttlStore: (o) => createTtlStore(o),

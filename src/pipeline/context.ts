@@ -6,6 +6,7 @@ import type { TunnelData } from '../proxy/websocket.ts';
 export class Context implements RequestContext {
   identity: Identity | null = null;
   exemption: Exemption | null = null;
+  allowedOrigin: string | null = null;
   upstream: UpstreamTarget;
   private stateMap: Map<symbol | string, unknown> | undefined;
 

@@ -101,6 +101,12 @@ export interface RequestContext {
   readonly route: RouteInfo;
   identity: Identity | null;
   exemption: Exemption | null;
+  /**
+   * The request's `Origin`, once a CORS plugin of the route (`preflight`) has found it on its
+   * allow list. WebSocket upgrades from an Origin other than the route's own are refused unless
+   * this is set.
+   */
+  allowedOrigin: string | null;
   upstream: UpstreamTarget;
   readonly log: Logger;
   /** Per-request scratch space; key it with a Symbol owned by your plugin. */
@@ -206,10 +212,17 @@ export interface PluginServices {
   route: RouteInfo;
   /** Report a load-time warning; `gatehouse check` prints it, `run` logs it. */
   warn(message: string): void;
+  /**
+   * Credentials this plugin consumes itself, so no upstream of the route ever receives them:
+   * cookies by name (removed from `Cookie`) and request headers by name. Call it in `create()`.
+   */
+  stripFromUpstream(what: { cookies?: readonly string[]; headers?: readonly string[] }): void;
   /** Makes an upstream (one URL or a round-robin list) that `ctx.upstream.upstream` can point at. */
   upstream(urls: string | string[], options?: { timeoutMs?: number }): Upstream;
   jwt: JwtServices;
   session: SessionServices;
+  /** Path readings for plugins that match or rewrite paths (`path-prefix`, exemption globs). */
+  paths: PathServices;
   cookies: CookieServices;
   counter(name: string, help: string): Counter;
   ttlStore<V>(options?: { maxEntries?: number }): TtlStore<V>;
@@ -221,6 +234,40 @@ export interface PluginServices {
   timingSafeEqual(a: string, b: string): boolean;
   /** Directory of the config file, for resolving relative paths. */
   configDir: string;
+}
+
+/**
+ * Why a raw path is unsafe to forward: some server in a chain could read it as a different path
+ * than Gatehouse does. Checked in this order; the first one found is reported.
+ */
+export type PathHazard =
+  | 'not_origin_form'
+  | 'control_character'
+  | 'backslash'
+  | 'malformed_escape'
+  | 'encoded_slash'
+  | 'encoded_backslash'
+  | 'encoded_control_character'
+  | 'double_encoding'
+  | 'invalid_utf8'
+  | 'empty_segment'
+  | 'dot_segment_variant'
+  | 'unicode_lookalike';
+
+/** The engine's path readings, the same ones its request gate refuses ambiguous paths with. */
+export interface PathServices {
+  /** The first reason the raw path (request-target before `?`) is unsafe to forward, or null. */
+  hazard(rawPath: string): PathHazard | null;
+  /**
+   * The standard reading: unreserved escapes decoded (`%61` = `a`), split on `/`, `.`/`..`
+   * resolved once. Each segment keeps its `raw` text for forwarding.
+   */
+  strictSegments(rawPath: string): { raw: string; decoded: string }[];
+  /**
+   * The sloppiest server's reading: every escape decoded repeatedly, NFKC-folded, `\` as `/`,
+   * `;params` and empty segments dropped, dots resolved; `foldCase` lower-cases too.
+   */
+  lenientSegments(rawPath: string, options?: { foldCase?: boolean }): string[];
 }
 
 /** Schemas for option types valibot does not have, parsed exactly as the gateway's own config. */

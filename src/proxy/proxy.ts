@@ -1,21 +1,65 @@
-import type { RequestContext } from '../plugin-api/index.ts';
+import type { RequestContext, Upstream } from '../plugin-api/index.ts';
 import { stripHopByHop } from './hop-by-hop.ts';
-import { UpstreamPool } from './upstream-pool.ts';
+import { UpstreamPool, type PoolMember } from './upstream-pool.ts';
 import { isWebSocketRequest, upgradedResponse, type TunnelData } from './websocket.ts';
+
+/** Cookie and header names a route's plugins read as credentials, never forwarded upstream. */
+export interface ConsumedCredentials {
+  /** The trust cookie plus what plugins named through `stripFromUpstream`. */
+  cookies: Set<string>;
+  /** Lower-case. */
+  headers: Set<string>;
+}
 
 /** Per-route header work, compiled once at config load. */
 export interface ProxyRoute {
   preserveHost: boolean;
   removeRequestHeaders: readonly string[];
   setResponseHeaders: readonly [string, string][];
-  /** Name of the trust cookie, removed from what upstreams receive. */
-  sessionCookie: string;
+  consumed: ConsumedCredentials;
+  /** Pass request headers whose names contain `_` (dropped by default: `X_Gatehouse_X` = `X-Gatehouse-X` to CGI/WSGI). */
+  underscoresInHeaders: boolean;
   allowWebsockets: boolean;
+  /** The route's own upstream: only its `Location`s are rewritten (a plugin's upstream maps its own). */
+  ownUpstream?: Upstream;
   /** Signs the identity assertion for `X-Gatehouse-Jwt-Assertion`. */
   signAssertion(ctx: RequestContext): Promise<string | undefined>;
 }
 
 const ASSERTION_HEADER = 'x-gatehouse-jwt-assertion';
+
+/**
+ * Headers that claim facts about the client or the original URL. Upstreams (and frameworks such
+ * as Symfony, Spring or IIS rewrite modules) believe them, so only Gatehouse may set them.
+ */
+const CLIENT_CLAIMS = new Set([
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded-ssl',
+  'x-forwarded-scheme',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-original-host',
+  'x-host',
+]);
+
+/** Method overrides turn an exempted preflight or GET into a DELETE at frameworks that honour them. */
+const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-method-override', 'x-http-method']);
+
+/** Methods whose body means nothing; an exempted one is forwarded without a body. */
+const BODILESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Sends the request to `ctx.upstream` and streams the answer back: bodies are never buffered,
@@ -41,7 +85,10 @@ export async function proxyRequest(
   if (route.allowWebsockets && upgrade && isWebSocketRequest(request)) {
     return tunnel(ctx, headers, members[0]!.base, members[0]!.basePath + target.path, upgrade);
   }
-  const hasBody = request.body !== null;
+  // An exemption waives auth for what the rule describes, not for a payload smuggled along.
+  const body = ctx.exemption && BODILESS.has(request.method) ? null : request.body;
+  const hasBody = body !== null;
+  const rewriteLocation = target.upstream === route.ownUpstream;
   for (let i = 0; i < members.length; i++) {
     const member = members[i]!;
     const url = member.base.origin + member.basePath + target.path;
@@ -51,14 +98,14 @@ export async function proxyRequest(
       const response = await fetch(url, {
         method: request.method,
         headers,
-        body: request.body,
+        body,
         redirect: 'manual',
         signal: abort.signal,
         // Pass bytes through as the upstream encoded them.
         decompress: false,
       });
       clearTimeout(timer);
-      return downstreamResponse(response, route);
+      return downstreamResponse(response, route, rewriteLocation ? { member, publicOrigin: ctx.url.origin } : undefined);
     } catch (error) {
       clearTimeout(timer);
       const code = (error as { code?: string }).code;
@@ -78,42 +125,81 @@ export async function proxyRequest(
 
 function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers {
   const headers = new Headers(ctx.request.headers);
-  const originalHost = headers.get('host') ?? ctx.url.host;
-  // Client-sent X-Gatehouse-* never pass: upstreams trust them as Gatehouse's own.
-  stripHopByHop(headers, 'x-gatehouse-');
+  const { consumed, underscoresInHeaders } = route;
+  const exempted = ctx.exemption !== null;
+  // One pass: hop-by-hop, client-sent X-Gatehouse-* (upstreams trust them as Gatehouse's own),
+  // claims about the client, credentials plugins consumed, and `_` names (which CGI and WSGI
+  // read as `-`, so `X_Gatehouse_Jwt_Assertion` would pass as the assertion).
+  stripHopByHop(
+    headers,
+    (name) =>
+      name.startsWith('x-gatehouse-') ||
+      CLIENT_CLAIMS.has(name) ||
+      consumed.headers.has(name) ||
+      (!underscoresInHeaders && name.includes('_')) ||
+      (exempted && METHOD_OVERRIDES.has(name)),
+  );
   const cookie = headers.get('cookie');
   if (cookie) {
-    const kept = withoutCookie(cookie, route.sessionCookie);
+    const kept = withoutCookies(cookie, consumed.cookies);
     if (kept) headers.set('cookie', kept);
     else headers.delete('cookie');
   }
   for (const name of route.removeRequestHeaders) headers.delete(name);
   for (const [name, value] of ctx.upstream.headers) headers.set(name, value);
+  const url = ctx.url;
   headers.set('x-forwarded-for', ctx.clientIp);
-  headers.set('x-forwarded-proto', ctx.url.protocol.slice(0, -1));
-  headers.set('x-forwarded-host', originalHost);
+  headers.set('x-forwarded-proto', url.protocol.slice(0, -1));
+  headers.set('x-forwarded-host', url.host);
+  headers.set('x-forwarded-port', url.port || (url.protocol === 'https:' ? '443' : '80'));
   headers.set('x-request-id', ctx.requestId);
-  if (route.preserveHost) headers.set('host', originalHost);
+  if (route.preserveHost) headers.set('host', url.host);
   else headers.delete('host');
   return headers;
 }
 
-/** Edits the upstream response's headers in place: re-wrapping it costs a copy per request. */
-function downstreamResponse(upstream: Response, route: ProxyRoute): Response {
+/**
+ * Edits the upstream response's headers in place: re-wrapping it costs a copy per request. With
+ * `location`, a `Location` on the upstream's own origin is moved to the client's origin (nginx
+ * `proxy_redirect default`), so browsers are never sent to an internal address.
+ */
+function downstreamResponse(upstream: Response, route: ProxyRoute, location?: { member: PoolMember; publicOrigin: string }): Response {
   const headers = upstream.headers;
   stripHopByHop(headers);
+  if (location) {
+    const value = headers.get('location');
+    if (value) {
+      const mapped = publicLocation(value, location.member, location.publicOrigin);
+      if (mapped !== value) headers.set('location', mapped);
+    }
+  }
   for (const [name, value] of route.setResponseHeaders) headers.set(name, value);
   return upstream;
 }
 
-/** The Cookie header without the trust cookie, so upstreams never see the session. */
-export function withoutCookie(header: string, name: string): string {
-  if (!header.includes(name)) return header;
+/** `http://10.0.0.5:8080/base/x?y` → `https://app.example.test/x?y` when it names the member. */
+export function publicLocation(value: string, member: PoolMember, publicOrigin: string): string {
+  if (!/^https?:\/\//i.test(value) || !URL.canParse(value)) return value;
+  const url = new URL(value);
+  if (url.origin !== member.base.origin) return value;
+  let path = url.pathname;
+  if (member.basePath) {
+    if (path !== member.basePath && !path.startsWith(member.basePath + '/')) return value;
+    path = path.slice(member.basePath.length) || '/';
+  }
+  return publicOrigin + path + url.search + url.hash;
+}
+
+/** The Cookie header without the named cookies, so upstreams never see a session. */
+export function withoutCookies(header: string, names: ReadonlySet<string>): string {
+  let present = false;
+  for (const name of names) if (header.includes(name)) present = true;
+  if (!present) return header;
   return header
     .split(';')
     .filter((part) => {
       const eq = part.indexOf('=');
-      return (eq === -1 ? part : part.slice(0, eq)).trim() !== name;
+      return !names.has((eq === -1 ? part : part.slice(0, eq)).trim());
     })
     .join(';')
     .trim();

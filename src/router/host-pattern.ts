@@ -23,19 +23,6 @@ export function compileHostPattern(from: string): HostPattern {
   return { scheme, host, wildcard, port, origin: `${scheme}//${wildcard ? '*.' : ''}${host}${port ? `:${port}` : ''}` };
 }
 
-/** Splits a Host header into a normalised host and port (`undefined` when absent or default). */
-export function parseHostHeader(value: string, scheme: string): { host: string; port: string | undefined } {
-  let host = value;
-  let port: string | undefined;
-  const colon = value.lastIndexOf(':');
-  if (colon > -1 && !value.endsWith(']') && /^\d+$/.test(value.slice(colon + 1))) {
-    host = value.slice(0, colon);
-    port = value.slice(colon + 1);
-  }
-  if (port === DEFAULT_PORT[scheme]) port = undefined;
-  return { host: stripDot(host.toLowerCase()), port };
-}
-
 function stripDot(host: string): string {
   return host.endsWith('.') ? host.slice(0, -1) : host;
 }

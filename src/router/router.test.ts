@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { compileHostPattern, parseHostHeader } from './host-pattern.ts';
+import { parseHost } from '../http/host-header.ts';
+import { compileHostPattern } from './host-pattern.ts';
 import { Router } from './router.ts';
 
 interface R {
@@ -148,9 +149,9 @@ describe('host patterns', () => {
   });
 
   test('Host headers split into host and port, the default port dropped', () => {
-    expect(parseHostHeader('Api.Example.Test.:443', 'https:')).toEqual({ host: 'api.example.test', port: undefined });
-    expect(parseHostHeader('api.example.test:8443', 'https:')).toEqual({ host: 'api.example.test', port: '8443' });
-    expect(parseHostHeader('[::1]:8080', 'http:')).toEqual({ host: '[::1]', port: '8080' });
-    expect(parseHostHeader('[::1]', 'http:')).toEqual({ host: '[::1]', port: undefined });
+    expect(parseHost('Api.Example.Test.:443', 'https:')).toMatchObject({ hostname: 'api.example.test', port: undefined });
+    expect(parseHost('api.example.test:8443', 'https:')).toMatchObject({ hostname: 'api.example.test', port: '8443' });
+    expect(parseHost('[::1]:8080', 'http:')).toMatchObject({ hostname: '[::1]', port: '8080' });
+    expect(parseHost('[::1]', 'http:')).toMatchObject({ hostname: '[::1]', port: undefined });
   });
 });

@@ -1,4 +1,5 @@
-import { compileHostPattern, parseHostHeader, type HostPattern } from './host-pattern.ts';
+import { parseHost } from '../http/host-header.ts';
+import { compileHostPattern, type HostPattern } from './host-pattern.ts';
 
 export interface Routable {
   from: string;
@@ -8,6 +9,8 @@ export interface Routable {
 interface Entry<R> {
   pattern: HostPattern;
   prefix: string;
+  /** Lower-cased, for the case-folded (lenient) reading. */
+  foldedPrefix: string;
   route: R;
 }
 
@@ -22,7 +25,8 @@ export class Router<R extends Routable> {
 
   constructor(routes: readonly R[]) {
     for (const route of routes) {
-      const entry = { pattern: compileHostPattern(route.from), prefix: trimSlash(route.prefix), route };
+      const prefix = trimSlash(route.prefix);
+      const entry = { pattern: compileHostPattern(route.from), prefix, foldedPrefix: prefix.toLowerCase(), route };
       if (entry.pattern.wildcard) this.wildcards.push(entry);
       else {
         const list = this.exact.get(entry.pattern.host) ?? [];
@@ -35,19 +39,27 @@ export class Router<R extends Routable> {
     this.wildcards.sort((a, b) => b.pattern.host.length - a.pattern.host.length || byPrefix(a, b));
   }
 
-  /** The route for `hostHeader` + `path` (path as sent, percent-encoded), or undefined. */
+  /** The route for a `Host` value + `path` (path as sent, percent-encoded), or undefined. */
   match(hostHeader: string, scheme: string, path: string): { route: R; pattern: HostPattern } | undefined {
-    const { host, port } = parseHostHeader(hostHeader, scheme);
-    const matchPath = canonicalForMatching(path);
+    const parsed = parseHost(hostHeader, scheme);
+    return typeof parsed === 'string' ? undefined : this.find(parsed.hostname, parsed.port, canonicalForMatching(path));
+  }
+
+  /**
+   * The route for a parsed host (lower-case, no trailing dot; port undefined when default) and a
+   * path already in matching form (see `canonicalForMatching`). `foldCase` compares prefixes
+   * case-insensitively, for the lenient reading of a path.
+   */
+  find(host: string, port: string | undefined, matchPath: string, foldCase = false): { route: R; pattern: HostPattern } | undefined {
     for (const entry of this.exact.get(host) ?? []) {
-      if (portMatches(entry.pattern, port) && underPrefix(matchPath, entry.prefix)) return entry;
+      if (portMatches(entry.pattern, port) && underPrefix(matchPath, foldCase ? entry.foldedPrefix : entry.prefix)) return entry;
     }
     for (const entry of this.wildcards) {
       if (
         host.length > entry.pattern.host.length + 1 &&
         host.endsWith(`.${entry.pattern.host}`) &&
         portMatches(entry.pattern, port) &&
-        underPrefix(matchPath, entry.prefix)
+        underPrefix(matchPath, foldCase ? entry.foldedPrefix : entry.prefix)
       ) {
         return entry;
       }

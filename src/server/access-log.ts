@@ -1,23 +1,35 @@
 import type { LineSink } from '../log/logger.ts';
 import type { AccessRecord } from '../gateway/gateway.ts';
 
-/** Writes the one JSON line per request: time, id, method, host, path, status, duration, route, upstream. */
+/**
+ * Writes the one JSON line per request: time, id, method, host, path, status, duration, route,
+ * upstream, client. Host and path come from the request gate's URL; a request the gate refused
+ * is logged with its raw target. Never throws: a request always gets its line.
+ */
 export function writeAccessLine(sink: LineSink, request: Request, url: URL | undefined, status: number, startedAt: number, record: AccessRecord): void {
-  const u = url ?? new URL(request.url);
-  sink.write(
+  try {
+    sink.write(accessLine(request, url, status, startedAt, record));
+  } catch {
+    // A sink that cannot write (disk full, closed pipe) must not turn a served request into an error.
+  }
+}
+
+function accessLine(request: Request, url: URL | undefined, status: number, startedAt: number, record: AccessRecord): string {
+  return (
     JSON.stringify({
       time: new Date().toISOString(),
       type: 'access',
       request_id: record.requestId,
       method: request.method,
-      host: request.headers.get('host') ?? u.host,
-      path: u.pathname,
+      host: url ? url.host : String(request.headers.get('host') ?? '').slice(0, 256),
+      path: url ? url.pathname : request.url.slice(0, 2048),
       status,
       duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
       route: record.route,
       upstream: record.upstream,
       exemption: record.exemption,
       identity: record.identity,
-    }) + '\n',
+      client_ip: record.clientIp,
+    }) + '\n'
   );
 }

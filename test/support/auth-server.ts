@@ -4,6 +4,7 @@
  * `trust-cookie` plugin, the route policy, and an upstream stand-in that answers who it saw.
  * It deliberately avoids the engine's server so that the sign-in flows are tested on their own.
  */
+import { pathServices } from '../../src/http/path/index.ts';
 import * as v from 'valibot';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { createAuthRuntime, type AuthRuntime, type AuthRuntimeOptions } from '../../src/auth/runtime.ts';
@@ -37,8 +38,10 @@ export function pluginServices(runtime: AuthRuntime, route: RouteInfo): PluginSe
     log: memoryLogger(),
     route,
     warn: () => {},
+    stripFromUpstream: () => {},
     upstream: unused,
     jwt: runtime.jwt,
+    paths: pathServices,
     session: runtime.session,
     cookies: runtime.cookies,
     counter: () => ({ inc() {} }),
@@ -60,6 +63,7 @@ export function testContext(request: Request, route: RouteInfo, url = new URL(re
     route,
     identity: null,
     exemption: null,
+    allowedOrigin: null,
     upstream: { upstream: { urls: [], timeoutMs: 1000 }, path: url.pathname + url.search, headers: new Headers(), passIdentityHeaders: false },
     log: memoryLogger(),
     state: new Map(),

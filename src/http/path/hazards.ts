@@ -1,29 +1,18 @@
 import { decodeAllOnce, decodesToValidUtf8, hasOnlyWellFormedEscapes, utf8FromBytes } from './percent.ts';
 
-/** Why a path under (or possibly under) the mount is refused with `400 bad_path`. */
-export type PathHazard =
-  | 'not_origin_form'
-  | 'control_character'
-  | 'backslash'
-  | 'malformed_escape'
-  | 'encoded_slash'
-  | 'encoded_backslash'
-  | 'encoded_control_character'
-  | 'double_encoding'
-  | 'invalid_utf8'
-  | 'empty_segment'
-  | 'dot_segment_variant'
-  | 'unicode_lookalike';
+export type { PathHazard } from '../../plugin-api/index.ts';
+import type { PathHazard } from '../../plugin-api/index.ts';
 
 // After one decoding, an escape that a second decoding would turn into a separator, a dot,
 // a control character, another escape, or an overlong UTF-8 lead byte.
 const SECOND_LAYER = /%(2e|2f|5c|25|[01][0-9a-f]|7f|c0|c1)/i;
 
 /**
- * The first reason the raw path (request-target up to `?`) is unsafe to forward, or null.
- * Pure and order-stable, so the reason a client sees is predictable.
+ * The first reason the raw path (request-target up to `?`) is unsafe to forward, or null;
+ * hazards in `ignore` are passed over. Pure and order-stable, so the reason a client sees is
+ * predictable.
  */
-export function findHazard(rawPath: string): PathHazard | null {
+export function findHazard(rawPath: string, ignore?: ReadonlySet<PathHazard>): PathHazard | null {
   if (!rawPath.startsWith('/')) return 'not_origin_form';
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath.charCodeAt(i);
@@ -34,8 +23,8 @@ export function findHazard(rawPath: string): PathHazard | null {
     if (!hasOnlyWellFormedEscapes(rawPath)) return 'malformed_escape';
     for (const [, hex] of rawPath.matchAll(/%([0-9A-Fa-f]{2})/g)) {
       const b = parseInt(hex!, 16);
-      if (b === 0x2f) return 'encoded_slash';
-      if (b === 0x5c) return 'encoded_backslash';
+      if (b === 0x2f && !ignore?.has('encoded_slash')) return 'encoded_slash';
+      if (b === 0x5c && !ignore?.has('encoded_backslash')) return 'encoded_backslash';
       if (b < 0x20 || b === 0x7f) return 'encoded_control_character';
     }
     if (SECOND_LAYER.test(decodeAllOnce(rawPath))) return 'double_encoding';
@@ -44,7 +33,7 @@ export function findHazard(rawPath: string): PathHazard | null {
   const segments = rawPath.slice(1).split('/');
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
-    if (segment === '' && i < segments.length - 1) return 'empty_segment';
+    if (segment === '' && i < segments.length - 1 && !ignore?.has('empty_segment')) return 'empty_segment';
     if (isDotVariant(segment)) return 'dot_segment_variant';
   }
   for (const segment of segments) if (isUnicodeLookalike(segment)) return 'unicode_lookalike';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { findHazard, isDotVariant, isUnicodeLookalike } from './path-hazards.ts';
+import { findHazard, isDotVariant, isUnicodeLookalike } from './hazards.ts';
 
 describe('findHazard', () => {
   const cases: [string, string | null][] = [
