@@ -2,6 +2,7 @@ import { expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import plugin from './index.ts';
+import { fakeServices, instantiate } from '../shared/testing.ts';
 
 const schema = plugin.options!(v, optionSchemas);
 const parse = (input: unknown) => v.safeParse(schema, input);
@@ -35,4 +36,22 @@ test('refused options', () => {
   expect(parse({ header: 'Bad Header' }).success).toBe(false);
   expect(parse({ unknown: 1 }).success).toBe(false);
   expect(parse({ client_id_header: 'CF-Access-Client-Id', client_secret_header: 'CF-Access-Client-Secret' }).success).toBe(true);
+});
+
+test('credential headers are stripped from every upstream request of the route; Authorization when bearer is on', async () => {
+  const stripped = async (options: Record<string, unknown>) => {
+    const services = fakeServices();
+    await instantiate(plugin, options, services, optionSchemas);
+    return services.stripped;
+  };
+  expect(await stripped({})).toEqual({
+    cookies: [],
+    headers: ['x-gatehouse-authorization', 'x-gatehouse-client-id', 'x-gatehouse-client-secret', 'authorization'],
+  });
+  expect((await stripped({ bearer: false, header: 'X-Pomerium-Authorization', client_id_header: 'CF-Access-Client-Id', client_secret_header: 'CF-Access-Client-Secret' })).headers).toEqual([
+    'x-pomerium-authorization',
+    'cf-access-client-id',
+    'cf-access-client-secret',
+  ]);
+  expect((await stripped({ bearer: false, header: 'Authorization' })).headers).toContain('authorization');
 });

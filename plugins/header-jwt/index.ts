@@ -11,9 +11,19 @@
  * - a token of an external issuer whose JWKS cannot be fetched (so it cannot be judged):
  *   `503 issuer_unavailable` with `Retry-After`, within the JWKS timeout (default 3 s), never a hang.
  *
- * The consumed credential headers are removed from the request before it goes upstream.
+ * External tokens: `iat` later than now plus `clock_skew` is refused (`401 invalid_token`); an
+ * `email` with `email_verified: false` is not the identity's email (so `allow.emails` and
+ * `allow.domains` do not admit it), as at OIDC sign-in.
+ *
+ * Credential headers never reach an upstream of the route, on any request (exempted ones and
+ * those this plugin never saw included): `header`, `client_id_header`, `client_secret_header`,
+ * and `Authorization` whenever `bearer` is true (set `bearer: false` for an upstream that needs
+ * its own `Authorization`, e.g. Basic).
+ *
+ * The upstream assertion says who vouched: `via: header-jwt`, and `iss_ext` for external tokens.
  */
 import { definePlugin, type Handler, type OptionSchemas, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
+import { externalIdentity } from './external-identity.ts';
 import { quoted, shapeProblem, tokenFromHeader, unverifiedIssuer } from './token-shape.ts';
 
 /** Audience of the trust cookie's JWT. */
@@ -55,8 +65,6 @@ const options = (v: typeof Valibot, { duration }: OptionSchemas) => {
 
 type Verified = { identity: Identity } | { status: 401 | 503; error: string; detail: string };
 
-const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : []);
-
 export default definePlugin({
   name: 'header-jwt',
   kind: 'auth',
@@ -86,6 +94,9 @@ export default definePlugin({
     const headerName = options.header.toLowerCase();
     const idHeader = options.client_id_header.toLowerCase();
     const secretHeader = options.client_secret_header.toLowerCase();
+    // Static, because exempted requests and public routes skip this plugin, yet must not carry
+    // a credential upstream either.
+    services.stripFromUpstream({ headers: [headerName, idHeader, secretHeader, ...(options.bearer ? ['authorization'] : [])] });
 
     async function verifyToken(ctx: RequestContext, token: string): Promise<Verified> {
       const problem = shapeProblem(token);
@@ -96,10 +107,7 @@ export default definePlugin({
         try {
           const claims = await external.verify(token);
           if (typeof claims.sub !== 'string' || claims.sub === '') return { status: 401, error: 'invalid_token', detail: 'token has no sub' };
-          const identity: Identity = { subject: claims.sub, kind: 'user', groups: stringList(claims[external.groupsClaim]), claims, via: 'header-jwt' };
-          if (typeof claims.email === 'string') identity.email = claims.email;
-          if (typeof claims.name === 'string') identity.name = claims.name;
-          return { identity };
+          return { identity: externalIdentity(claims as typeof claims & { sub: string }, external.groupsClaim) };
         } catch (error) {
           const e = error as Error & { code?: string };
           if (e.code === JWKS_UNAVAILABLE) {

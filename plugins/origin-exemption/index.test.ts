@@ -1,5 +1,7 @@
-import { expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import originExemption from './index.ts';
+import { ipServices } from '../../src/http/cidr.ts';
+import { pathServices } from '../../src/http/path/index.ts';
 import { fakeContext, fakeNext, fakeServices, instantiate, type FakeRequest } from '../shared/testing.ts';
 
 const APP = 'https://domain-a.foo.example.test';
@@ -13,7 +15,7 @@ const banyan = {
 };
 
 async function run(options: Record<string, unknown>, request: FakeRequest) {
-  const { handle, services } = await instantiate(originExemption, options);
+  const { handle, services } = await instantiate(originExemption, options, fakeServices({ paths: pathServices, ip: ipServices }));
   const ctx = fakeContext(request);
   const next = fakeNext();
   const response = await handle(ctx, next);
@@ -51,13 +53,13 @@ for (const [what, request, rule] of cases) {
 test('the first matching rule wins', async () => {
   const { ctx } = await run(
     { rules: [{ name: 'first', origins: [APP], methods: ['OPTIONS'] }, { name: 'second', origins: [APP], methods: ['OPTIONS'] }] },
-    req('OPTIONS', '/'),
+    req('OPTIONS', '/', { 'access-control-request-method': 'GET' }),
   );
   expect(ctx.exemption?.rule).toBe('first');
 });
 
 test('an exemption granted earlier is kept', async () => {
-  const { handle } = await instantiate(originExemption, banyan);
+  const { handle } = await instantiate(originExemption, banyan, fakeServices({ paths: pathServices, ip: ipServices }));
   const ctx = fakeContext(req('OPTIONS', '/'));
   ctx.exemption = { plugin: 'preflight', rule: 'preflight' };
   await handle(ctx, fakeNext());
@@ -65,7 +67,7 @@ test('an exemption granted earlier is kept', async () => {
 });
 
 test('secret header values are compared with services.timingSafeEqual', async () => {
-  const services = fakeServices();
+  const services = fakeServices({ paths: pathServices, ip: ipServices });
   const calls: string[] = [];
   services.timingSafeEqual = (a, b) => {
     calls.push(`${a}|${b}`);
@@ -92,8 +94,8 @@ test('source_cidrs check the client address, IPv4 and IPv6', async () => {
 
 test('origin patterns are shared with preflight: *. never matches the bare domain', async () => {
   const options = { rules: [{ name: 'subs', origins: ['https://*.foo.example.test'], methods: ['OPTIONS'] }] };
-  expect((await run(options, req('OPTIONS', '/'))).ctx.exemption?.rule).toBe('subs');
-  const bare = await run(options, { method: 'OPTIONS', headers: { origin: 'https://foo.example.test' } });
+  expect((await run(options, req('OPTIONS', '/', { 'access-control-request-method': 'GET' }))).ctx.exemption?.rule).toBe('subs');
+  const bare = await run(options, { method: 'OPTIONS', headers: { origin: 'https://foo.example.test', 'access-control-request-method': 'GET' } });
   expect(bare.ctx.exemption).toBeNull();
 });
 
@@ -102,7 +104,7 @@ test('methods follow Fetch normalisation', async () => {
   expect((await run(options, req('DELETE', '/'))).ctx.exemption?.rule).toBe('r');
   expect((await run(options, req('PATCH', '/'))).ctx.exemption?.rule).toBe('r');
   // Bun's Request uppercases every method, so give the context a raw lowercase one.
-  const { handle } = await instantiate(originExemption, options);
+  const { handle } = await instantiate(originExemption, options, fakeServices({ paths: pathServices, ip: ipServices }));
   const ctx = fakeContext(req('PATCH', '/'));
   Object.defineProperty(ctx.request, 'method', { value: 'patch' });
   await handle(ctx, fakeNext());
@@ -116,18 +118,74 @@ test('the response is whatever next() returned, untouched', async () => {
 });
 
 test('load-time warning for a rule any client could satisfy', async () => {
-  const { services } = await instantiate(originExemption, { rules: [{ name: 'open', origins: [APP], methods: ['GET'] }] });
+  const { services } = await instantiate(originExemption, { rules: [{ name: 'open', origins: [APP], methods: ['GET'] }] }, fakeServices({ paths: pathServices, ip: ipServices }));
   expect(services.warnings).toHaveLength(1);
   expect(services.warnings[0]).toContain('rule "open"');
-  const quiet = await instantiate(originExemption, banyan);
+  const quiet = await instantiate(originExemption, { rules: [banyan.rules[0], { ...banyan.rules[1], require_headers: [{ name: 'X-Secret-Auth', value: 's' }] }] }, fakeServices({ paths: pathServices, ip: ipServices }));
   expect(quiet.services.warnings).toEqual([]);
 });
 
 test('create throws on a bad rule, naming the value', async () => {
-  await expect(instantiate(originExemption, { rules: [{ name: 'r', origins: ['https://a.test:443'] }] })).rejects.toThrow('"https://a.test:443"');
+  await expect(instantiate(originExemption, { rules: [{ name: 'r', origins: ['https://a.test:443'] }] }, fakeServices({ paths: pathServices, ip: ipServices }))).rejects.toThrow('"https://a.test:443"');
 });
 
 test('the plugin declares itself as a non-auth plugin named origin-exemption', () => {
   expect(originExemption.name).toBe('origin-exemption');
   expect(originExemption.kind).toBe('other');
+});
+
+describe('[OPTIONS] means real preflights only', () => {
+  const preflights = { rules: [{ name: 'preflight', origins: [APP], methods: ['OPTIONS'] }] };
+  const acrm = { 'access-control-request-method': 'DELETE' };
+  const cases: Array<[string, Record<string, string>, boolean]> = [
+    ['a real preflight', acrm, true],
+    ['a real preflight with Content-Length: 0', { ...acrm, 'content-length': '0' }, true],
+    ['no Access-Control-Request-Method, a JSON body and X-HTTP-Method-Override: DELETE', { 'content-type': 'application/json', 'content-length': '2', 'x-http-method-override': 'DELETE' }, false],
+    ['no Access-Control-Request-Method', {}, false],
+    ['an empty Access-Control-Request-Method', { 'access-control-request-method': '' }, false],
+    ['Access-Control-Request-Method with a body', { ...acrm, 'content-length': '17' }, false],
+    ['Access-Control-Request-Method with a chunked body', { ...acrm, 'transfer-encoding': 'chunked' }, false],
+    ['Access-Control-Request-Method with X-HTTP-Method-Override', { ...acrm, 'x-http-method-override': 'DELETE' }, false],
+    ['Access-Control-Request-Method with X-HTTP-Method', { ...acrm, 'x-http-method': 'DELETE' }, false],
+    ['Access-Control-Request-Method with X-Method-Override', { ...acrm, 'x-method-override': 'DELETE' }, false],
+  ];
+  for (const [what, headers, exempted] of cases) {
+    test(`${what}: ${exempted ? 'exempted' : 'not exempted'}`, async () => {
+      const { ctx, next } = await run(preflights, req('OPTIONS', '/api/items', headers));
+      expect(next.calls).toBe(1);
+      expect(ctx.exemption).toEqual(exempted ? { plugin: 'origin-exemption', rule: 'preflight' } : null);
+    });
+  }
+
+  test('a rule for every method does not exempt a fake preflight either', async () => {
+    const every = { rules: [{ name: 'office', origins: [APP], source_cidrs: ['127.0.0.1'] }] };
+    expect((await run(every, req('OPTIONS', '/', { 'x-http-method-override': 'DELETE' }))).ctx.exemption).toBeNull();
+    expect((await run(every, req('OPTIONS', '/', acrm))).ctx.exemption?.rule).toBe('office');
+    expect((await run(every, req('DELETE', '/'))).ctx.exemption?.rule).toBe('office');
+  });
+});
+
+test('secret-valued required headers are stripped from upstream requests, presence-only ones are not', async () => {
+  const services = fakeServices({ paths: pathServices, ip: ipServices });
+  await instantiate(
+    originExemption,
+    { rules: [{ name: 'key', origins: [APP], require_headers: ['X-Requested-With', { name: 'X-Api-Key', value: 'k1' }] }, banyan.rules[0]!] },
+    services,
+  );
+  expect(services.stripped).toEqual({ cookies: [], headers: ['x-api-key'] });
+  const none = fakeServices({ paths: pathServices, ip: ipServices });
+  await instantiate(originExemption, banyan, none);
+  expect(none.stripped.headers).toEqual([]);
+});
+
+test('paths that a lenient upstream reads as another path are never exempted', async () => {
+  const options = { rules: [{ name: 'public', origins: [APP], paths: ['/public/**'], source_cidrs: ['127.0.0.1'] }] };
+  expect((await run(options, req('GET', '/public/page'))).ctx.exemption?.rule).toBe('public');
+  for (const path of ['/public/..;/admin/secret', '/public/%2e%2e/admin', '/public/%252e%252e/admin', '/public/..%3b/admin', '/PUBLIC/page']) {
+    const ctx = fakeContext(req('GET', '/'));
+    Object.defineProperty(ctx, 'url', { value: { ...ctx.url, pathname: path } });
+    const { handle } = await instantiate(originExemption, options, fakeServices({ paths: pathServices, ip: ipServices }));
+    await handle(ctx, fakeNext());
+    expect({ path, exemption: ctx.exemption }).toEqual({ path, exemption: null });
+  }
 });

@@ -1,7 +1,7 @@
 import { definePlugin } from '../../src/plugin-api/index.ts';
 import { requestOrigin } from '../shared/origin-pattern.ts';
-import { parseIp } from './cidr.ts';
-import { compileRules, optionsSchema, ruleMatches } from './rules.ts';
+import { lenientReader } from './path-glob.ts';
+import { compileRules, optionsSchema, ruleMatches, secretHeaderNames } from './rules.ts';
 
 /**
  * `origin-exemption`: waives authentication for requests that match a rule, as Banyan's CORS
@@ -16,15 +16,23 @@ import { compileRules, optionsSchema, ruleMatches } from './rules.ts';
  *   - `origins` (required): origin patterns as in `preflight` (exact, `https://*.example.test`,
  *     `:*` ports); the request's first `Origin` must match. `*` and `null` are refused.
  *   - `methods` (default: every method): case-sensitive except the six Fetch normalises;
- *     CONNECT, TRACE, TRACK refused. `[OPTIONS]` exempts preflights only.
- *   - `paths` (default: every path): globs on `URL.pathname` matched on segment boundaries
- *     (`/api/*` one segment, `/api/**` any depth); paths with `%2F`, `%5C` or `%2E` never match.
+ *     CONNECT, TRACE, TRACK refused. An OPTIONS request matches (under `[OPTIONS]` or no
+ *     `methods`) only as a real preflight: `Origin` and `Access-Control-Request-Method` present,
+ *     no body, no `X-HTTP-Method-Override`-style header. So `[OPTIONS]` exempts preflights only.
+ *   - `paths` (default: every path): case-sensitive globs on `URL.pathname` matched on segment
+ *     boundaries (`/api/*` one segment, `/api/**` any depth). A path never matches when it holds
+ *     `;`, `\`, or `%2E`, `%2F`, `%5C`, `%25`, `%3B`, `%00` (any case), or when a lenient
+ *     server's reading of it (percent-decoded, `;params` dropped, dot segments resolved,
+ *     lowercased) falls outside the glob: `/public/**` never exempts `/public/..;/admin`.
  *   - `require_headers` (default: none): entries are a header name (present and non-empty) or
- *     `{ name, value }` (equal to the secret `value`, compared in constant time).
+ *     `{ name, value }` (equal to the secret `value`, compared in constant time). Headers with a
+ *     secret value are removed from every request this route sends upstream.
  *   - `source_cidrs` (default: every address): IPv4/IPv6 CIDRs the client address must be in.
  *
- * A rule admitting anything but OPTIONS without `require_headers` or `source_cidrs` is
- * accepted with a warning: any non-browser client can send that Origin.
+ * Accepted with a warning: a rule admitting anything but OPTIONS without `require_headers` or
+ * `source_cidrs` (any non-browser client can send that Origin), and one whose only
+ * `require_headers` are presence-only names like `X-Requested-With` (no secret: any client can
+ * send them, a browser page after a preflight).
  */
 export default definePlugin({
   name: 'origin-exemption',
@@ -32,14 +40,15 @@ export default definePlugin({
   placement: 'before-auth',
   options: optionsSchema,
   create(options, services) {
-    const rules = compileRules(options, (message) => services.warn(message));
+    const rules = compileRules(options, { warn: (message) => services.warn(message), lenientReading: lenientReader(services.paths), ip: services.ip });
+    services.stripFromUpstream({ headers: secretHeaderNames(rules) });
     const equal = (a: string, b: string) => services.timingSafeEqual(a, b);
     return (ctx, next) => {
       if (ctx.exemption !== null) return next();
       const origin = requestOrigin(ctx.request.headers);
       if (origin === null) return next();
       let ip: Uint8Array | null | undefined;
-      const facts = { origin, ip: () => (ip === undefined ? (ip = parseIp(ctx.clientIp)) : ip) };
+      const facts = { origin, ip: () => (ip === undefined ? (ip = services.ip.parse(ctx.clientIp)) : ip) };
       for (const rule of rules) {
         if (ruleMatches(rule, ctx, facts, equal)) {
           ctx.exemption = { plugin: 'origin-exemption', rule: rule.name };

@@ -1,9 +1,13 @@
 import { expect, test } from 'bun:test';
 import { compilePaths } from './path-glob.ts';
+import { pathServices } from '../../src/http/path/index.ts';
+import { lenientReader } from './path-glob.ts';
+
+const lenient = lenientReader(pathServices);
 
 function paths(globs: string[]) {
   const problems: string[] = [];
-  const m = compilePaths(globs, 'paths', problems);
+  const m = compilePaths(globs, 'paths', problems, lenient);
   expect(problems).toEqual([]);
   return m;
 }
@@ -84,7 +88,7 @@ test('matching stays linear on long paths', () => {
 
 test('malformed globs are refused, naming each', () => {
   const problems: string[] = [];
-  compilePaths(['api/*', '/a?b', '/a/**x', '/a/*b*', '/a/../b', '/a b', '/ok/*'], 'rule "x" paths', problems);
+  compilePaths(['api/*', '/a?b', '/a/**x', '/a/*b*', '/a/../b', '/a b', '/ok/*'], 'rule "x" paths', problems, lenient);
   expect(problems).toHaveLength(6);
   expect(problems[0]).toBe('rule "x" paths: "api/*" must start with "/"');
   expect(problems[2]).toContain('"/a/**x"');
@@ -94,6 +98,31 @@ test('malformed globs are refused, naming each', () => {
 
 test('an empty list is refused', () => {
   const problems: string[] = [];
-  compilePaths([], 'paths', problems);
+  compilePaths([], 'paths', problems, lenient);
   expect(problems[0]).toContain('empty');
+});
+
+test('; variants, %25 double escapes, %3B, NULs and backslashes never match', () => {
+  const m = paths(['/public/**']);
+  for (const p of ['/public/..;/admin/secret', '/public/x;v=1', '/public/%252e%252e/admin', '/public/..%3b/admin', '/public/..%3B/admin', '/public/x%00', '/public\\..\\admin', '/public/%2E%2E/admin'])
+    expect({ p, match: m.matches(p) }).toEqual({ p, match: false });
+});
+
+test('case-sensitive, and the lenient reading must agree with the glob', () => {
+  const m = paths(['/public/**']);
+  expect(m.matches('/PUBLIC/x')).toBe(false);
+  expect(m.matches('/public/X')).toBe(true);
+  // Raw dot segments (a URL parser resolves them, a hand-built path may not) are read leniently.
+  expect(m.matches('/public/../admin')).toBe(false);
+  expect(m.matches('/public/.. /admin')).toBe(false);
+  expect(m.matches('/public/a/../b')).toBe(true);
+  expect(paths(['/Api/*']).matches('/Api/%41')).toBe(true);
+  expect(paths(['/caf%C3%A9/**']).matches('/caf%C3%A9/menu')).toBe(true);
+});
+
+test('globs that could only match refused paths are refused at load', () => {
+  const problems: string[] = [];
+  compilePaths(['/a;b/**', '/a/%2e/**', '/a%25/**'], 'paths', problems, lenient);
+  expect(problems).toHaveLength(3);
+  expect(problems[0]).toContain('may not contain ";"');
 });

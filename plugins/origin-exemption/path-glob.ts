@@ -2,7 +2,9 @@
  * Path globs for exemption rules, matched on segment boundaries: `*` stands for part of one
  * segment, a `**` segment for any number of segments (none included). `/api/*` matches
  * `/api/x` but not `/api/x/y` or `/apix`; `/api/**` matches `/api`, `/api/` and `/api/x/y`.
+ * Matching is case-sensitive, and a path is only matched when every reading of it agrees.
  */
+import type { PathServices } from '../../src/plugin-api/index.ts';
 
 /** A compiled list of globs. */
 export interface PathMatcher {
@@ -10,27 +12,46 @@ export interface PathMatcher {
   matches(path: string): boolean;
 }
 
-// An encoded slash, backslash or dot can be decoded by the upstream into a different path
-// than the one judged here (`/api/..%2fadmin`), so such paths never match an exemption.
-const AMBIGUOUS = /%2f|%5c|%2e/i;
+// What an upstream may read as another path than the one judged here: `;` starts path parameters
+// (`/public/..;/admin`), `\` is a slash to some servers, and encoded dots, slashes, backslashes,
+// percent signs (decoded twice), semicolons and NULs decode into those. Such paths never match.
+const AMBIGUOUS = /[;\\]|%(?:2e|2f|5c|25|3b|00)/i;
 
-/** Compiles `globs`; problems (naming each glob) are pushed onto `problems`, prefixed with `what`. */
-export function compilePaths(globs: readonly string[], what: string, problems: string[]): PathMatcher {
+/** How the most lenient server might read a path (the engine's `services.paths`), as one string. */
+export type LenientReading = (path: string) => string;
+
+/** Builds the lenient reader from the engine's path services: case-folded, joined back with `/`. */
+export function lenientReader(paths: PathServices): LenientReading {
+  return (path) => '/' + paths.lenientSegments(path, { foldCase: true }).join('/');
+}
+
+/**
+ * Compiles `globs`; problems (naming each glob) are pushed onto `problems`, prefixed with `what`.
+ * A path matches only when its lenient reading matches the glob's lenient reading too, so
+ * `/public/..;/admin` (Tomcat: `/admin`) is never exempted as `/public/**`.
+ */
+export function compilePaths(globs: readonly string[], what: string, problems: string[], lenientReading: LenientReading): PathMatcher {
   const sources: string[] = [];
+  const folded: string[] = [];
   if (globs.length === 0) problems.push(`${what} is empty (leave it out to match every path)`);
   for (const glob of globs) {
     const problem = checkGlob(glob);
     if (problem) problems.push(`${what}: ${JSON.stringify(glob)} ${problem}`);
-    else sources.push(globSource(glob));
+    else {
+      sources.push(globSource(glob));
+      folded.push(globSource(lenientReading(glob)));
+    }
   }
   const regex = new RegExp(`^(?:${sources.join('|')})$`);
-  return { matches: (path) => !AMBIGUOUS.test(path) && regex.test(path) };
+  const lenient = new RegExp(`^(?:${folded.join('|')})$`);
+  return { matches: (path) => !AMBIGUOUS.test(path) && regex.test(path) && lenient.test(lenientReading(path)) };
 }
 
 function checkGlob(glob: string): string | null {
   if (!glob.startsWith('/')) return 'must start with "/"';
   if (/[?#]/.test(glob)) return 'may not contain "?" or "#"; paths are matched without the query';
   if (/[\s\\]/.test(glob)) return 'may not contain whitespace or "\\"';
+  if (AMBIGUOUS.test(glob)) return 'may not contain ";" or the escapes %2E, %2F, %5C, %25, %3B, %00: paths holding them are never exempted';
   for (const segment of glob.split('/').slice(1)) {
     if (segment === '.' || segment === '..') return 'may not contain "." or ".." segments';
     if (segment === '**') continue;

@@ -1,10 +1,15 @@
 import { expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { compileRules, optionsSchema } from './rules.ts';
+import { compileRules, optionsSchema, secretHeaderNames } from './rules.ts';
+import { ipServices } from '../../src/http/cidr.ts';
+import { pathServices } from '../../src/http/path/index.ts';
+import { lenientReader } from './path-glob.ts';
+
+const lenient = lenientReader(pathServices);
 
 function compile(rules: unknown[]) {
   const warnings: string[] = [];
-  const compiled = compileRules(v.parse(optionsSchema(v), { rules }), (m) => warnings.push(m));
+  const compiled = compileRules(v.parse(optionsSchema(v), { rules }), { warn: (m) => warnings.push(m), lenientReading: lenient, ip: ipServices });
   return { compiled, warnings };
 }
 
@@ -34,9 +39,27 @@ test('a rule admitting other methods with no header or CIDR warns, naming rule, 
   expect(all[0]).toContain('every method');
 });
 
-test('require_headers or source_cidrs silence the warning', () => {
-  expect(compile([{ name: 'a', origins, methods: ['GET'], require_headers: ['X-Secret-Auth'] }]).warnings).toEqual([]);
+test('a secret-valued header or source_cidrs silence the warnings', () => {
+  expect(compile([{ name: 'a', origins, methods: ['GET'], require_headers: [{ name: 'X-Api-Key', value: 'k' }] }]).warnings).toEqual([]);
   expect(compile([{ name: 'b', origins, source_cidrs: ['10.0.0.0/8'] }]).warnings).toEqual([]);
+  expect(compile([{ name: 'c', origins, require_headers: ['X-Requested-With'], source_cidrs: ['10.0.0.0/8'] }]).warnings).toEqual([]);
+  expect(compile([{ name: 'd', origins, require_headers: ['X-Requested-With', { name: 'X-Api-Key', value: 'k' }] }]).warnings).toEqual([]);
+});
+
+test('presence-only require_headers warn: the header is no secret', () => {
+  const { warnings } = compile([{ name: 'xrw', origins, methods: ['GET', 'POST'], require_headers: ['X-Requested-With'] }]);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain('rule "xrw" require_headers X-Requested-With only checks that the header is present');
+  expect(warnings[0]).toContain('any non-browser client can send it');
+  expect(warnings[0]).toContain('{ name, value }');
+});
+
+test('secretHeaderNames lists the lowercased names of secret-valued headers, once', () => {
+  const { compiled } = compile([
+    { name: 'a', origins, require_headers: ['X-Requested-With', { name: 'X-Api-Key', value: 'k' }] },
+    { name: 'b', origins, require_headers: [{ name: 'x-api-key', value: 'other' }, { name: 'X-Tenant-Key', value: 't' }] },
+  ]);
+  expect(secretHeaderNames(compiled)).toEqual(['x-api-key', 'x-tenant-key']);
 });
 
 test('unset conditions compile to null (match everything)', () => {

@@ -3,10 +3,11 @@
  * check of one rule against a request.
  */
 import type { RequestContext, Valibot } from '../../src/plugin-api/index.ts';
-import { compileMethods, hasMethod } from '../shared/methods.ts';
+import { compileMethods, hasMethod, normaliseMethod } from '../shared/methods.ts';
 import { compileOrigins, type OriginMatcher } from '../shared/origin-pattern.ts';
-import { compileCidrs, type CidrSet } from './cidr.ts';
-import { compilePaths, type PathMatcher } from './path-glob.ts';
+import { isPreflight } from '../shared/preflight-request.ts';
+import type { IpRanges, IpServices } from '../../src/plugin-api/index.ts';
+import { compilePaths, type LenientReading, type PathMatcher } from './path-glob.ts';
 import { compileRequiredHeaders, hasRequiredHeaders, type RequiredHeader } from './required-headers.ts';
 
 export function optionsSchema(v: typeof Valibot) {
@@ -36,21 +37,29 @@ export interface CompiledRule {
   readonly methods: ReadonlySet<string> | null;
   readonly paths: PathMatcher | null;
   readonly headers: readonly RequiredHeader[] | null;
-  readonly cidrs: CidrSet | null;
+  readonly cidrs: IpRanges | null;
 }
 
 /**
  * Validates and compiles every rule. Throws one Error listing every problem (one per line),
- * naming the rule and the value; `warn` gets the rules that trust a bare Origin header.
+ * naming the rule and the value; `warn` gets the rules that trust a bare Origin header, or a
+ * header whose mere presence anyone can fake.
  */
-export function compileRules(options: ExemptionOptions, warn: (message: string) => void): CompiledRule[] {
+/** What rule compilation needs from the engine (the plugin's services). */
+export interface RuleTools {
+  warn(message: string): void;
+  lenientReading: LenientReading;
+  ip: IpServices;
+}
+
+export function compileRules(options: ExemptionOptions, tools: RuleTools): CompiledRule[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   const rules = options.rules.map((rule, i) => {
     const what = `rule ${JSON.stringify(rule.name)}`;
     if (seen.has(rule.name)) problems.push(`rules[${i}]: the name ${JSON.stringify(rule.name)} is used twice; the access log could not tell them apart`);
     seen.add(rule.name);
-    return compileRule(rule, what, problems, warn);
+    return compileRule(rule, what, problems, tools);
   });
   if (problems.length > 0) throw new Error(problems.join('\n'));
   return rules;
@@ -60,23 +69,32 @@ function compileRule(
   rule: RuleOptions,
   what: string,
   problems: string[],
-  warn: (message: string) => void,
+  { warn, lenientReading, ip }: RuleTools,
 ): CompiledRule {
   const anyOrigin = `${what} origins: "*" is refused; exempting every origin exempts every client (use policy: { public: true }, or preflight with mode: forward for preflights)`;
   const origins = compileOrigins(rule.origins, { any: anyOrigin }, problems);
   const methods = rule.methods ? compileMethods(rule.methods, `${what} methods`, problems) : null;
   if (rule.methods?.length === 0) problems.push(`${what} methods is empty (leave it out to match every method)`);
-  const paths = rule.paths ? compilePaths(rule.paths, `${what} paths`, problems) : null;
+  const paths = rule.paths ? compilePaths(rule.paths, `${what} paths`, problems, lenientReading) : null;
   const headers = rule.require_headers
     ? compileRequiredHeaders(rule.require_headers, `${what} require_headers`, problems)
     : null;
-  const cidrs = rule.source_cidrs ? compileCidrs(rule.source_cidrs, `${what} source_cidrs`, problems) : null;
+  const cidrs = rule.source_cidrs ? ip.ranges(rule.source_cidrs, `${what} source_cidrs`, problems) : null;
   const onlyPreflights = methods !== null && methods.size > 0 && [...methods].every((m) => m === 'OPTIONS');
   if (!onlyPreflights && headers === null && cidrs === null) {
     const admitted = methods === null ? 'every method' : [...methods].join(', ');
     warn(
       `${what} exempts ${admitted} from authentication for any client that sends Origin: ${rule.origins.join(' or ')}; ` +
         'only browsers are bound to send a true Origin, so add require_headers or source_cidrs, or limit methods to [OPTIONS]',
+    );
+  }
+  const presenceOnly = headers?.filter((h) => h.secret === null) ?? [];
+  if (!onlyPreflights && presenceOnly.length === headers?.length && presenceOnly.length > 0 && cidrs === null) {
+    const names = rule.require_headers!.filter((h) => typeof h === 'string').join(', ');
+    warn(
+      `${what} require_headers ${names} only checks that the header is present, which is no secret: ` +
+        'any non-browser client can send it (a browser page only after a CORS preflight), so the rule admits whoever sends that Origin and header; ' +
+        'give { name, value } to check a secret value here, add source_cidrs, or make sure the upstream checks the value itself',
     );
   }
   return { name: rule.name, origins, methods, paths, headers, cidrs };
@@ -88,7 +106,18 @@ export interface RequestFacts {
   readonly ip: () => Uint8Array | null;
 }
 
-/** Whether the request satisfies every condition of `rule`; cheapest checks first. */
+/** Names of the headers whose secret value some rule checks: the upstream never needs them. */
+export function secretHeaderNames(rules: readonly CompiledRule[]): string[] {
+  const names = new Set<string>();
+  for (const rule of rules) for (const h of rule.headers ?? []) if (h.secret !== null) names.add(h.name);
+  return [...names];
+}
+
+/**
+ * Whether the request satisfies every condition of `rule`; cheapest checks first. An OPTIONS
+ * request matches only as a real preflight (see `isPreflight`): `[OPTIONS]` means preflights,
+ * never an OPTIONS with a body and a method override that a framework would run as a DELETE.
+ */
 export function ruleMatches(
   rule: CompiledRule,
   ctx: RequestContext,
@@ -96,6 +125,7 @@ export function ruleMatches(
   equal: (a: string, b: string) => boolean,
 ): boolean {
   if (rule.methods !== null && !hasMethod(rule.methods, ctx.request.method)) return false;
+  if (normaliseMethod(ctx.request.method) === 'OPTIONS' && !isPreflight(ctx.request)) return false;
   if (!rule.origins.matches(facts.origin)) return false;
   if (rule.paths !== null && !rule.paths.matches(ctx.url.pathname)) return false;
   if (rule.cidrs !== null && !rule.cidrs.contains(facts.ip())) return false;

@@ -1,3 +1,4 @@
+import { ipServices } from '../../src/http/cidr.ts';
 import { pathServices } from '../../src/http/path/index.ts';
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
@@ -27,6 +28,7 @@ async function setup(options: Record<string, unknown>, routePrefix = '/') {
     route: { id: 'routes[0]', from: 'https://app.example.test', origin: 'https://app.example.test', prefix: routePrefix, policy: {} },
     warn: (m: string) => void warnings.push(m),
     paths: pathServices,
+    ip: ipServices,
     upstream(urls: string | string[], o?: { timeoutMs?: number }): Upstream {
       made.push({ urls, timeoutMs: o?.timeoutMs });
       return { urls: typeof urls === 'string' ? [urls] : urls, timeoutMs: o?.timeoutMs ?? 30_000 };

@@ -248,3 +248,56 @@ test('the plugin declares itself as a non-auth plugin named preflight', () => {
   expect(preflight.name).toBe('preflight');
   expect(preflight.kind).toBe('other');
 });
+
+test('forward mode: only OPTIONS with both Origin and Access-Control-Request-Method, no body, no override is exempted', async () => {
+  const forward = { mode: 'forward', allow_origins: [APP] };
+  const cases: Array<[FakeRequest, boolean]> = [
+    [preflightFrom(APP, 'DELETE'), true],
+    [{ method: 'OPTIONS', headers: { 'access-control-request-method': 'DELETE' } }, false],
+    [{ method: 'OPTIONS', headers: { origin: APP } }, false],
+    [{ method: 'OPTIONS', headers: { origin: APP, 'content-type': 'application/json', 'content-length': '2', 'x-http-method-override': 'DELETE' } }, false],
+    [preflightFrom(APP, 'DELETE', { 'content-length': '2' }), false],
+    [preflightFrom(APP, 'DELETE', { 'x-http-method-override': 'DELETE' }), false],
+  ];
+  for (const [request, exempted] of cases) {
+    const { ctx, next } = await run(forward, request);
+    expect(next.calls).toBe(1);
+    expect({ request, exemption: ctx.exemption }).toEqual({ request, exemption: exempted ? { plugin: 'preflight', rule: 'preflight' } : null });
+  }
+});
+
+for (const mode of ['respond', 'forward'] as const) {
+  const options = mode === 'respond' ? base : { mode, allow_origins: base.allow_origins };
+
+  test(`${mode} mode: a listed Origin is set as ctx.allowedOrigin before next(), actual requests and preflights`, async () => {
+    const seen: Array<string | null> = [];
+    const { handle } = await instantiate(preflight, options);
+    for (const [origin, request] of [[APP, { method: 'GET', headers: { origin: APP } }], ['https://sub.example.test', { method: 'GET', headers: { origin: 'https://sub.example.test' } }], [APP, preflightFrom(APP)]] as const) {
+      const ctx = fakeContext(request);
+      await handle(ctx, fakeNext(() => (seen.push(ctx.allowedOrigin), new Response(null))));
+      expect(ctx.allowedOrigin).toBe(origin);
+    }
+    // Respond mode answers preflights itself; forward mode passes them on.
+    expect(seen).toEqual(mode === 'respond' ? [APP, 'https://sub.example.test'] : [APP, 'https://sub.example.test', APP]);
+  });
+
+  test(`${mode} mode: an unlisted or missing Origin leaves ctx.allowedOrigin null`, async () => {
+    for (const request of [{ method: 'GET', headers: { origin: 'https://evil.test' } }, { method: 'GET' }, { method: 'GET', headers: { origin: 'https://example.test' } }]) {
+      const { ctx } = await run(options, request);
+      expect(ctx.allowedOrigin).toBeNull();
+    }
+  });
+
+  test(`${mode} mode: allow_origins [*] never sets ctx.allowedOrigin (WebSockets carry cookies from any site)`, async () => {
+    const { ctx } = await run({ ...(mode === 'forward' ? { mode } : {}), allow_origins: ['*'] }, { method: 'GET', headers: { origin: 'https://anywhere.test' } });
+    expect(ctx.allowedOrigin).toBeNull();
+  });
+}
+
+test('an allowedOrigin set by an earlier plugin is kept', async () => {
+  const { handle } = await instantiate(preflight, base);
+  const ctx = fakeContext({ method: 'GET', headers: { origin: APP } });
+  ctx.allowedOrigin = 'https://other.example.test';
+  await handle(ctx, fakeNext());
+  expect(ctx.allowedOrigin).toBe('https://other.example.test');
+});

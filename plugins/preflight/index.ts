@@ -28,6 +28,12 @@ import { respondHandler } from './respond.ts';
  *   with a warning above 7200 (Chromium's cap).
  * - `allow_private_network` (default `false`): answer `Access-Control-Request-Private-Network`
  *   with `Access-Control-Allow-Private-Network: true`; when false such preflights get `403`.
+ *
+ * In both modes a request whose Origin is listed in `allow_origins` gets `ctx.allowedOrigin`
+ * set before the plugins below run (preflights and actual requests), which lets a WebSocket
+ * upgrade from that origin through. Not with `*`: WebSocket handshakes carry cookies from any
+ * site, so only named origins may open one. In forward mode only a real preflight is exempted:
+ * OPTIONS with `Origin` and `Access-Control-Request-Method`, no body, no method-override header.
  */
 export default definePlugin({
   name: 'preflight',

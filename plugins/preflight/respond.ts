@@ -6,6 +6,7 @@
 import type { Handler, RequestContext } from '../../src/plugin-api/index.ts';
 import { normaliseMethod, SAFELISTED_METHODS } from '../shared/methods.ts';
 import { requestOrigin } from '../shared/origin-pattern.ts';
+import { markAllowedOrigin } from './allowed-origin.ts';
 import type { CorsPolicy } from './config.ts';
 import { requestHeadersAllowed } from './request-headers.ts';
 import { appendVary, editHeaders, stripCorsHeaders } from './response-headers.ts';
@@ -18,6 +19,7 @@ export function respondHandler(policy: CorsPolicy): Handler {
     const headers = ctx.request.headers;
     const origin = requestOrigin(headers);
     const isOptions = ctx.request.method === 'OPTIONS';
+    if (origin !== null && policy.origins.matches(origin)) markAllowedOrigin(ctx, policy, origin);
     if (isOptions && origin !== null) {
       const acrm = headers.get('access-control-request-method');
       if (acrm !== null) return answerPreflight(policy, ctx, origin, acrm);

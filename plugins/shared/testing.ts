@@ -93,6 +93,7 @@ export function fakeServices(overrides: Partial<PluginServices> = {}): PluginSer
     jwt: { sign: unused, verifyOwn: unused, verifier: unused },
     session: { cookieName: '_gatehouse', loginUrl: unused, serviceToken: unused },
     paths: { hazard: unused, strictSegments: unused, lenientSegments: unused },
+    ip: { parse: unused, ranges: unused },
     cookies: { get: unused, serialize: unused },
     counter: () => ({ inc() {} }),
     ttlStore: unused,

@@ -5,13 +5,17 @@
  */
 import { definePlugin, type Handler } from '../../src/plugin-api/index.ts';
 import { isNavigation } from './navigation.ts';
+import { MAX_SESSION_COOKIES, sessionCookieValues } from './session-cookies.ts';
 
 /**
  * Options:
  * - `cookie_name` (default: `session.cookie_name`, normally `_gatehouse`): read this cookie instead.
+ *   Whatever its name, the cookie is removed from every request this route sends upstream.
  * - `redirect` (default `true`): redirect navigations to sign in; `false` answers 401 to everyone.
  *
- * An identity already set by an earlier plugin (e.g. `header-jwt`) is kept as it is.
+ * An identity already set by an earlier plugin (e.g. `header-jwt`) is kept as it is. When the
+ * cookie is sent several times (a host-only and a domain cookie), the first two distinct values
+ * are tried, never more, however many copies a client sends.
  */
 export default definePlugin({
   name: 'trust-cookie',
@@ -23,13 +27,15 @@ export default definePlugin({
     }),
   create(options, services): Handler {
     const cookieName = options.cookie_name ?? services.session.cookieName;
+    services.stripFromUpstream({ cookies: [cookieName] });
     return async (ctx, next) => {
       if (ctx.identity) return next();
-      const token = services.cookies.get(ctx.request, cookieName);
-      const identity = token ? await services.jwt.verifyOwn(token) : null;
-      if (identity) {
-        ctx.identity = { ...identity, via: 'trust-cookie' };
-        return next();
+      for (const token of sessionCookieValues(ctx.request, cookieName, MAX_SESSION_COOKIES)) {
+        const identity = await services.jwt.verifyOwn(token);
+        if (identity) {
+          ctx.identity = { ...identity, via: 'trust-cookie' };
+          return next();
+        }
       }
       const login_url = services.session.loginUrl(ctx.url.href);
       if (options.redirect && isNavigation(ctx.request)) {

@@ -37,3 +37,18 @@ test('reused while it has a minute left, re-signed after; never shared across id
   expect(await sign(alice, 'https://api.example.test')).not.toBe(a);
   expect(decodeProtectedHeader(a).kid).toBe(keys.active.kid);
 });
+
+test('the assertion says who vouched: via, and iss_ext for an external issuer', async () => {
+  const sign = createAssertionSigner(createOwnTokens(keys, 'https://auth.example.test'));
+  const verify = async (identity: Identity) =>
+    (await jwtVerify(await sign(identity, 'https://api.example.test'), createLocalJWKSet(keys.jwks), { audience: 'https://api.example.test' })).payload;
+  const own = await verify({ ...alice, claims: { iss: 'https://auth.example.test', sub: 'alice' } });
+  expect(own.via).toBe('trust-cookie');
+  expect(own.iss).toBe('https://auth.example.test');
+  expect(own).not.toHaveProperty('iss_ext');
+  const external = await verify({ ...alice, via: 'header-jwt', claims: { iss: 'https://idp.example.test', sub: 'alice' } });
+  expect(external).toMatchObject({ via: 'header-jwt', iss_ext: 'https://idp.example.test', iss: 'https://auth.example.test' });
+  const service = await verify({ subject: 'service:ci', kind: 'service', groups: [], claims: { sub: 'service:ci' }, via: 'header-jwt' });
+  expect(service).toMatchObject({ via: 'header-jwt', kind: 'service' });
+  expect(service).not.toHaveProperty('iss_ext');
+});

@@ -21,8 +21,11 @@ export interface AssertionSignerOptions {
 /**
  * Returns `signAssertion(identity, audienceOrigin)`. Signing costs about as much as verifying,
  * so an assertion is reused for the same identity and audience while it has time left.
- * Claims: `iss`, `aud`, `iat`, `exp`, `sub`, `email`, `name`, `groups`, `sid` (when known) and
- * `kind` (`user` | `service`).
+ * Claims: `iss`, `aud`, `iat`, `exp`, `sub`, `email`, `name`, `groups`, `sid` (when known),
+ * `kind` (`user` | `service`), and who vouched for the caller: `via`, the plugin that
+ * authenticated the request (`trust-cookie`, `header-jwt`, or a custom plugin's name), and
+ * `iss_ext`, the `iss` of the external token it accepted (absent when Gatehouse's own session or
+ * token, or a service token, established the identity).
  */
 export function createAssertionSigner(tokens: OwnTokens, options: AssertionSignerOptions = {}) {
   const ttl = options.ttlSeconds ?? 300;
@@ -32,7 +35,10 @@ export function createAssertionSigner(tokens: OwnTokens, options: AssertionSigne
   const cache = new Map<string, { token: string; exp: number }>();
 
   return async function signAssertion(identity: Identity, audienceOrigin: string): Promise<string> {
-    const claims = { ...claimsOf(identity), kind: identity.kind };
+    const claims: Record<string, unknown> = { ...claimsOf(identity), kind: identity.kind, via: identity.via };
+    const iss = identity.claims.iss;
+    // An upstream must be able to tell "our IdP said so" from "some listed external issuer said so".
+    if (typeof iss === 'string' && iss !== tokens.issuer) claims.iss_ext = iss;
     // The key covers everything the assertion says, so a changed identity never gets a stale one.
     const key = JSON.stringify([audienceOrigin, claims]);
     const hit = cache.get(key);

@@ -11,6 +11,14 @@ test('reads a cookie among others, with and without quotes', () => {
   expect(getCookies(req('_g=a; _g=b'), '_g')).toEqual(['a', 'b']);
 });
 
+test('getCookies: distinct non-empty values, at most max', () => {
+  const thirty = Array.from({ length: 30 }, (_, i) => `_g=v${i}`).join('; ');
+  expect(getCookies(req(thirty), '_g')).toHaveLength(30);
+  expect(getCookies(req(thirty), '_g', 2)).toEqual(['v0', 'v1']);
+  expect(getCookies(req('_g=; _g=a; _g="a"; _g=b; _g=c'), '_g', 2)).toEqual(['a', 'b']);
+  expect(getCookie(req('_g=; _g=a'), '_g')).toBe('');
+});
+
 test('serializes attributes', () => {
   expect(serializeCookie('_g', 'v', { domain: '.example.test', maxAge: 60, secure: true, httpOnly: true, sameSite: 'lax' })).toBe(
     '_g=v; Path=/; Domain=.example.test; Max-Age=60; Secure; HttpOnly; SameSite=Lax',

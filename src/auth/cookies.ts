@@ -8,24 +8,36 @@ export type CookieAttributes = NonNullable<Parameters<CookieServices['serialize'
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VALUE = /^[!#-+\--:<-[\]-~]*$/;
 
-/** Every value sent for cookie `name`, in header order (a host-only and a domain cookie can both arrive). */
-export function getCookies(request: Request, name: string): string[] {
+/** Every value of cookie `name` in the request's `Cookie` header, in header order. */
+function* cookieValues(request: Request, name: string): Generator<string> {
   const header = request.headers.get('cookie');
-  if (!header) return [];
-  const values: string[] = [];
+  if (!header) return;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    values.push(value);
+    const value = part.slice(eq + 1).trim();
+    yield value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+}
+
+/**
+ * The distinct non-empty values sent for cookie `name`, in header order, at most `max` of them.
+ * A host-only and a domain cookie can both arrive; a caller verifying each bounds its work by
+ * `max`, whatever number of copies a client sends.
+ */
+export function getCookies(request: Request, name: string, max = Infinity): string[] {
+  const values: string[] = [];
+  for (const value of cookieValues(request, name)) {
+    if (values.length >= max) break;
+    if (value !== '' && !values.includes(value)) values.push(value);
   }
   return values;
 }
 
-/** The first value of cookie `name`, or undefined. */
+/** The first value of cookie `name` (possibly empty), or undefined. */
 export function getCookie(request: Request, name: string): string | undefined {
-  return getCookies(request, name)[0];
+  for (const value of cookieValues(request, name)) return value;
+  return undefined;
 }
 
 /** A `Set-Cookie` value; throws on a name or value that would need quoting or could inject attributes. */

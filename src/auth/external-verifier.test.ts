@@ -35,3 +35,14 @@ test('contradictory options are refused at build time', () => {
   expect(() => externalVerifier({ ...base, secret: 's', algorithms: ['none'] }, cache)).toThrow(/never/);
   expect(() => externalVerifier({ ...base, algorithms: ['RS256'] }, cache)).toThrow(/exactly one/);
 });
+
+test('iat beyond the clock skew in the future is refused (and not cached); within the skew it passes', async () => {
+  const secret = 'shared-secret-shared-secret-1234';
+  const cache = new TokenCache<CachedVerification>();
+  const verify = externalVerifier({ ...base, secret, algorithms: ['HS256'] }, cache);
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (iat: number) => new SignJWT({ ...claims, iat }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 3600).sign(new TextEncoder().encode(secret));
+  await expect(verify(await sign(now + 600))).rejects.toThrow(/iat/);
+  expect(cache.size).toBe(0);
+  expect((await verify(await sign(now + 20))).sub).toBe('x');
+});

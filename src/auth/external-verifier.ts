@@ -17,7 +17,8 @@ const HMAC = /^HS(256|384|512)$/;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * Returns `(token) => claims`, throwing an Error whose message says why a token was refused.
+ * Returns `(token) => claims`, throwing an Error whose message says why a token was refused:
+ * bad signature, `iss`, `aud`, `exp` (required), `nbf`, or an `iat` later than now plus the skew.
  * Throws at build time for contradictory options (no key source, HMAC algorithms with a public
  * key, asymmetric ones with a secret, `none`).
  */
@@ -59,6 +60,11 @@ export function externalVerifier(
       requiredClaims: ['exp'],
       clockTolerance: options.clockSkewSeconds,
     });
+    // jose checks `iat` only with maxTokenAge; a token "issued" later than now is forged or
+    // from a broken clock, and either way not to be trusted (nor cached until its `exp`).
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + options.clockSkewSeconds) {
+      throw new Error('token issued in the future (iat beyond the clock skew)');
+    }
     const claims = Object.freeze({ ...payload }) as Record<string, unknown>;
     cache.set(scope, token, { claims }, payload.exp!);
     return claims;

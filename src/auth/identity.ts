@@ -16,6 +16,15 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : [];
 }
 
+/**
+ * The claims' `email`, unless the issuer says it is unverified (`email_verified: false`): policies
+ * admit by email, so an address nobody proved to own is not the identity's email (as at OIDC
+ * sign-in, `profileFromClaims`). The claim itself stays in `claims`.
+ */
+export function verifiedEmail(claims: Record<string, unknown>): string | undefined {
+  return typeof claims.email === 'string' && claims.email_verified !== false ? claims.email : undefined;
+}
+
 /** A user identity from the claims of one of Gatehouse's own tokens; frozen. */
 export function identityFromClaims(claims: Record<string, unknown>, via: string): Identity {
   const identity: Identity = {
@@ -25,7 +34,8 @@ export function identityFromClaims(claims: Record<string, unknown>, via: string)
     claims,
     via,
   };
-  if (typeof claims.email === 'string') identity.email = claims.email;
+  const email = verifiedEmail(claims);
+  if (email !== undefined) identity.email = email;
   if (typeof claims.name === 'string') identity.name = claims.name;
   if (typeof claims.sid === 'string') identity.sessionId = claims.sid;
   return deepFreeze(identity);

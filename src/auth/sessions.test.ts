@@ -1,7 +1,7 @@
 import { beforeAll, expect, test } from 'bun:test';
 import { createJwtServices, type CachedVerification } from './jwt-services.ts';
 import { generateSigningKeyPem, loadKeySet, type KeySet } from './keys.ts';
-import { createSessions, type SessionSettings } from './sessions.ts';
+import { createSessions, MAX_SESSION_COOKIES, type SessionSettings } from './sessions.ts';
 import { memoryLogger } from './testing.ts';
 import { TokenCache } from './token-cache.ts';
 import { createOwnTokens } from './tokens.ts';
@@ -67,6 +67,18 @@ test('read tries every cookie value sent', async () => {
   const req = new Request('https://app.example.test/', { headers: { cookie: `_gatehouse=stale.bad.token; _gatehouse=${token}` } });
   expect((await sessions.read(req))?.subject).toBe('u');
   expect(await sessions.read(new Request('https://app.example.test/'))).toBeNull();
+});
+
+test('read verifies at most MAX_SESSION_COOKIES values, however many copies are sent', async () => {
+  const { sessions, jwt } = make();
+  const { token } = await sessions.issue({ sub: 'u', groups: [] });
+  const asked: string[] = [];
+  const verifyOwn = jwt.verifyOwn;
+  jwt.verifyOwn = (t, o) => (asked.push(t), verifyOwn(t, o));
+  const forged = Array.from({ length: 30 }, (_, i) => `_gatehouse=${token.slice(0, -4)}AA${String(i).padStart(2, '0')}`).join('; ');
+  expect(await sessions.read(new Request('https://app.example.test/', { headers: { cookie: `${forged}; _gatehouse=${token}` } }))).toBeNull();
+  expect(MAX_SESSION_COOKIES).toBe(2);
+  expect(asked).toHaveLength(2);
 });
 
 test('a session that would not fit in a cookie keeps only the groups policies name', async () => {

@@ -33,6 +33,12 @@ export interface SessionClaims extends Profile {
   exp: number;
 }
 
+/**
+ * Most trust cookie values verified per request: a host-only and a domain cookie is the legitimate
+ * case of two, and a client sending thirty forged copies must not cost thirty signature checks.
+ */
+export const MAX_SESSION_COOKIES = 2;
+
 // Browsers drop cookies over 4096 bytes (name, value and attributes together).
 const MAX_COOKIE_VALUE = 3800;
 
@@ -47,7 +53,7 @@ export interface Sessions {
   setCookie(token: string, exp: number, hostname: string): string;
   /** `Set-Cookie` values that remove the trust cookie on `hostname`, host-only and domain-wide. */
   clearCookies(hostname: string): string[];
-  /** The identity of the first valid trust cookie in `request`, or null. */
+  /** The identity of the first valid trust cookie among the first `MAX_SESSION_COOKIES` sent, or null. */
   read(request: Request): Promise<Identity | null>;
 }
 
@@ -115,8 +121,8 @@ export function createSessions(
       return out;
     },
     async read(request) {
-      for (const value of getCookies(request, settings.cookie_name)) {
-        const identity = value ? await jwt.verifyOwn(value) : null;
+      for (const value of getCookies(request, settings.cookie_name, MAX_SESSION_COOKIES)) {
+        const identity = await jwt.verifyOwn(value);
         if (identity) return identity;
       }
       return null;

@@ -30,11 +30,17 @@ export interface OwnTokens {
     options: { audience: string; ttlSeconds?: number; expiresAt?: number },
   ): Promise<string>;
   /**
-   * Verifies signature (ES256 only, known `kid`), `typ`, `iss`, `exp`/`nbf`, and `aud` when given;
-   * throws when anything is wrong.
+   * Verifies signature (ES256 only, known `kid`), `typ`, `iss`, `exp`/`nbf`, `iat` (required, not
+   * in the future), and `aud` when given; throws when anything is wrong.
    */
   verify(token: string, options: { typ: TokenType; audience?: string }): Promise<JWTPayload>;
 }
+
+/**
+ * How many tokens `verify` has judged in this process (every kind, any outcome). Tests read it to
+ * check that a request cannot make Gatehouse verify more than a bounded number of tokens.
+ */
+export const verifyCount = { value: 0 };
 
 /** Allowed clock difference for `exp`/`nbf`/`iat` between Gatehouse processes. */
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -60,6 +66,7 @@ export function createOwnTokens(keys: KeySet, issuer: string, now: () => number 
     },
     async verify(token, options) {
       if (token.length > MAX_TOKEN_LENGTH) throw new Error('token too long');
+      verifyCount.value++;
       const { payload } = await jwtVerify(token, resolveKey, {
         algorithms: ['ES256'],
         typ: options.typ,
@@ -69,6 +76,8 @@ export function createOwnTokens(keys: KeySet, issuer: string, now: () => number 
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(now() * 1000),
       });
+      // jose checks `iat` is a number but not that it is past (without maxTokenAge).
+      if (payload.iat! > now() + CLOCK_TOLERANCE_SECONDS) throw new Error('token issued in the future (iat)');
       return payload;
     },
   };

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Admin } from '../admin/admin-state.ts';
 import type { Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
+import { ipServices } from '../http/cidr.ts';
 import { pathServices } from '../http/path/index.ts';
 import { timingSafeEqual } from '../http/secure-compare.ts';
 import type { ConsumedCredentials } from '../proxy/proxy.ts';
@@ -39,6 +40,7 @@ export function createServices(options: {
     jwt: auth.jwt,
     session: auth.session,
     paths: pathServices,
+    ip: ipServices,
     cookies: auth.cookies,
     counter: (name, help) => options.admin.metrics.counter(name, help),
     ttlStore: (o) => createTtlStore(o),

@@ -9,11 +9,10 @@ interface Range {
   prefix: number;
 }
 
+import type { IpRanges, IpServices } from '../plugin-api/index.ts';
+
 /** A compiled list of ranges. */
-export interface CidrSet {
-  /** Whether `ip` (from `parseIp`) is in any range. */
-  contains(ip: Uint8Array | null): boolean;
-}
+export type CidrSet = IpRanges;
 
 /** Compiles CIDRs (a bare address means one host); problems go onto `problems`, prefixed `what`. */
 export function compileCidrs(cidrs: readonly string[], what: string, problems: string[]): CidrSet {
@@ -117,3 +116,6 @@ function parseIpv6(input: string): Uint8Array | null {
   const mapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   return mapped ? bytes.slice(12) : bytes;
 }
+
+/** What plugins receive as `services.ip`. */
+export const ipServices: IpServices = { parse: parseIp, ranges: compileCidrs };

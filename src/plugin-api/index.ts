@@ -223,6 +223,8 @@ export interface PluginServices {
   session: SessionServices;
   /** Path readings for plugins that match or rewrite paths (`path-prefix`, exemption globs). */
   paths: PathServices;
+  /** Address parsing and CIDR ranges (`origin-exemption`'s `source_cidrs`). */
+  ip: IpServices;
   cookies: CookieServices;
   counter(name: string, help: string): Counter;
   ttlStore<V>(options?: { maxEntries?: number }): TtlStore<V>;
@@ -268,6 +270,23 @@ export interface PathServices {
    * `;params` and empty segments dropped, dots resolved; `foldCase` lower-cases too.
    */
   lenientSegments(rawPath: string, options?: { foldCase?: boolean }): string[];
+}
+
+/** A compiled list of IPv4/IPv6 ranges. */
+export interface IpRanges {
+  /** Whether an address from `IpServices.parse` is in any range (never for null). */
+  contains(ip: Uint8Array | null): boolean;
+}
+
+/** The engine's address parsing, the one `trusted_proxies` uses. */
+export interface IpServices {
+  /** IPv4 or IPv6 text to bytes (an IPv4-mapped IPv6 address becomes 4 bytes), or null. */
+  parse(address: string): Uint8Array | null;
+  /**
+   * Compiles CIDRs (a bare address is one host). Each bad entry adds a problem to `problems`,
+   * prefixed with `what`; an empty list is a problem too.
+   */
+  ranges(cidrs: readonly string[], what: string, problems: string[]): IpRanges;
 }
 
 /** Schemas for option types valibot does not have, parsed exactly as the gateway's own config. */

@@ -4,6 +4,7 @@
  * `trust-cookie` plugin, the route policy, and an upstream stand-in that answers who it saw.
  * It deliberately avoids the engine's server so that the sign-in flows are tested on their own.
  */
+import { ipServices } from '../../src/http/cidr.ts';
 import { pathServices } from '../../src/http/path/index.ts';
 import * as v from 'valibot';
 import { configSchema, type Config } from '../../src/config/schema.ts';
@@ -42,6 +43,7 @@ export function pluginServices(runtime: AuthRuntime, route: RouteInfo): PluginSe
     upstream: unused,
     jwt: runtime.jwt,
     paths: pathServices,
+    ip: ipServices,
     session: runtime.session,
     cookies: runtime.cookies,
     counter: () => ({ inc() {} }),

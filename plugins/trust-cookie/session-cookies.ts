@@ -1,0 +1,27 @@
+/**
+ * The trust cookie values worth a signature check. The plugin API's `cookies.get` returns only
+ * the first value, but a browser can hold a host-only and a domain-wide trust cookie at once
+ * (`session.cookie_domain` turned on later), and the first may be the stale one.
+ */
+
+/** Most values verified per request: the host-only and the domain cookie. */
+export const MAX_SESSION_COOKIES = 2;
+
+/**
+ * The first `max` distinct non-empty values of cookie `name`, in header order. Thirty forged
+ * copies cost no more signature checks than two.
+ */
+export function sessionCookieValues(request: Request, name: string, max = MAX_SESSION_COOKIES): string[] {
+  const header = request.headers.get('cookie');
+  if (!header) return [];
+  const values: string[] = [];
+  for (const part of header.split(';')) {
+    if (values.length >= max) break;
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value !== '' && !values.includes(value)) values.push(value);
+  }
+  return values;
+}
