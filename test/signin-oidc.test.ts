@@ -8,7 +8,7 @@ import { generateSigningKeyPem } from '../src/auth/keys.ts';
 import { createAuthRuntime } from '../src/auth/runtime.ts';
 import { memoryLogger } from '../src/auth/testing.ts';
 import { startAuthServer, type AuthTestServer } from './support/auth-server.ts';
-import { Browser } from './support/browser-jar.ts';
+import { Browser, decodeEntities } from './support/browser-jar.ts';
 import { loginAtProvider, startOidcProvider, type TestProvider } from './support/oidc-provider.ts';
 
 let idp: TestProvider;
@@ -133,7 +133,18 @@ describe('OIDC sign-in', () => {
   test('sign-out ends the provider session too (RP-initiated logout) and returns', async () => {
     const browser = new Browser();
     await browser.navigate(await login(browser, await toProvider(browser, `${APP}/`)));
-    const first = await browser.fetch(`${APP}/.gatehouse/sign_out?redirect_uri=%2Fbye`);
+    const confirm = await browser.fetch(`${APP}/.gatehouse/sign_out?redirect_uri=%2Fbye`);
+    expect(confirm.status).toBe(200);
+    expect(browser.jar.get('_gatehouse', 'app.localhost')).toBeDefined();
+    const confirmHtml = await confirm.text();
+    const first = await browser.fetch(`${APP}/.gatehouse/sign_out`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({
+        csrf: decodeEntities(/name="csrf" value="([^"]+)"/.exec(confirmHtml)![1]!),
+        redirect_uri: decodeEntities(/name="redirect_uri" value="([^"]+)"/.exec(confirmHtml)![1]!),
+      }).toString(),
+    });
     expect(first.status).toBe(303);
     expect(browser.jar.get('_gatehouse', 'app.localhost')).toBeUndefined();
     const out = await browser.fetch(first.headers.get('location')!);

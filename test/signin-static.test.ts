@@ -101,7 +101,10 @@ describe('sign-in through the sign-in host', () => {
   test('sign-out clears the cookies of the host and of the sign-in host', async () => {
     const browser = new Browser();
     await signIn(browser, `${APP}/`);
-    const { url } = await browser.navigate(`${APP}/.gatehouse/sign_out?redirect_uri=%2Fbye`);
+    // A GET only asks; the button posts the form with its CSRF token.
+    const confirm = await browser.navigate(`${APP}/.gatehouse/sign_out?redirect_uri=%2Fbye`);
+    expect(sessionCookie(browser, 'app.localhost')).toBeDefined();
+    const { url } = await browser.submitForm(confirm.url, await confirm.response.text(), {});
     expect(sessionCookie(browser, 'app.localhost')).toBeUndefined();
     expect(sessionCookie(browser, 'auth.localhost')).toBeUndefined();
     // Back at the app, which sends the browser to sign in again.
@@ -200,8 +203,11 @@ describe('return URLs', () => {
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`${AUTH}/`);
     }
-    const res = await browser.fetch(`${AUTH}/.gatehouse/sign_out?redirect_uri=${encodeURIComponent('https://evil.test')}`);
-    expect(res.headers.get('location')).toBe(`${AUTH}/`);
+    const page = `${AUTH}/.gatehouse/sign_out?redirect_uri=${encodeURIComponent('https://evil.test')}`;
+    const out = await browser.submitForm(page, await (await browser.fetch(page)).text(), {});
+    const post = browser.history.find((h) => h.method === 'POST' && h.url === `${AUTH}/.gatehouse/sign_out`);
+    expect(post).toMatchObject({ status: 303, location: `${AUTH}/` });
+    expect(out.url).toBe(`${AUTH}/.gatehouse/sign_in`);
   });
 
   test('on a route host, unsafe values end at / of that host', async () => {

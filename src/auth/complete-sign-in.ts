@@ -14,6 +14,15 @@ export function validHandoffHash(value: string | null | undefined): string | und
 }
 
 /**
+ * Whether finishing a sign-in for `returnTo` mints a hand-off code: the destination cannot see the
+ * sign-in host's cookie and has already stored its nonce (`handoff`).
+ */
+export function issuesCode(ctx: AuthContext, returnTo: string, handoff: string | undefined): boolean {
+  const target = new URL(returnTo);
+  return handoff !== undefined && target.origin !== ctx.authOrigin && !sharesCookieWithAuth(ctx, target.hostname);
+}
+
+/**
  * `returnTo` is an already checked absolute URL. `cookies` are `Set-Cookie` values to send along;
  * `fresh` marks a response that has just set the session cookie.
  */

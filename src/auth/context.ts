@@ -2,10 +2,13 @@
  * What the sign-in endpoints share, built once per config by `createAuthRuntime`.
  */
 import type { Logger } from '../plugin-api/index.ts';
+import type { ConcurrencyLimit } from './concurrency.ts';
 import type { Csrf } from './csrf.ts';
 import type { Handoff } from './handoff.ts';
 import type { OidcClient } from './oidc.ts';
+import { safeReturnUrl } from './return-url.ts';
 import type { Sessions } from './sessions.ts';
+import type { SignOutHop } from './sign-out-hop.ts';
 import type { StaticProvider } from './static-provider.ts';
 import type { Throttle } from './throttle.ts';
 import type { OwnTokens } from './tokens.ts';
@@ -28,8 +31,15 @@ export interface AuthContext {
   staticUsers: StaticProvider | undefined;
   csrf: Csrf;
   throttle: Throttle;
-  /** Origins `redirect_uri` may point at besides the current host: route hosts and the sign-in host. */
-  isAllowedOrigin(url: URL): boolean;
+  /** Bounds the argon2 checks running at once. */
+  passwordChecks: ConcurrencyLimit;
+  /** Lets a route host's sign-out clear the sign-in host's cookie too. */
+  signOutHop: SignOutHop;
+  /**
+   * Origins `redirect_uri` may point at besides the current host: route hosts and the sign-in
+   * host. `via` is the URL of the request being answered (see `originMatcher` on ports).
+   */
+  isAllowedOrigin(url: URL, via: URL): boolean;
   log: Logger;
   /** Names of Gatehouse's short-lived helper cookies, derived from `session.cookie_name`. */
   cookies: { csrf: string; handoffNonce: string; oidcState(state: string): string };
@@ -46,6 +56,11 @@ export const Paths = {
   token: '/.gatehouse/token',
   jwks: '/.well-known/gatehouse/jwks.json',
 } as const;
+
+/** `raw` as a safe absolute return URL for the request `info` answers (see `safeReturnUrl`). */
+export function returnUrl(ctx: AuthContext, raw: string | null | undefined, info: RequestInfo): string {
+  return safeReturnUrl(raw, info.url, (url) => ctx.isAllowedOrigin(url, info.url));
+}
 
 /** Whether a cookie set by the sign-in host also reaches `hostname` (both under `cookie_domain`). */
 export function sharesCookieWithAuth(ctx: AuthContext, hostname: string): boolean {

@@ -21,3 +21,14 @@ test('every process derives the same tokens from the same key', () => {
   const seed = a.newSeed();
   expect(b.check(seed, a.tokenFor(seed))).toBe(true);
 });
+
+test('each purpose has its own token', () => {
+  const csrf = createCsrf(new Uint8Array(32).fill(3));
+  const seed = csrf.newSeed();
+  const signOut = csrf.tokenFor(seed, 'sign-out');
+  expect(csrf.check(seed, signOut, 'sign-out')).toBe(true);
+  expect(csrf.check(seed, signOut)).toBe(false);
+  expect(csrf.check(seed, signOut, 'handoff')).toBe(false);
+  expect(csrf.check(seed, csrf.tokenFor(seed), 'sign-out')).toBe(false);
+  expect(csrf.tokenFor(seed)).toBe(csrf.tokenFor(seed, 'sign-in'));
+});

@@ -58,3 +58,22 @@ test('loginUrl goes through the host the browser is on', () => {
     'https://app.example.test/.gatehouse/sign_in?redirect_uri=https%3A%2F%2Fapp.example.test%2Fa%3Fb%3Dc',
   );
 });
+
+test('a declared body over 16 KiB gets 413 on Gatehouse endpoints, and is left alone on route traffic', async () => {
+  const big = { method: 'POST', headers: { 'content-length': String(16 * 1024 + 1) }, body: 'x'.repeat(16 * 1024 + 1) };
+  for (const url of ['https://app.example.test/.gatehouse/user', 'https://auth.example.test/.gatehouse/sign_in', 'https://auth.example.test/']) {
+    const res = await call(url, big);
+    expect(res!.status).toBe(413);
+    expect(await res!.json()).toEqual({ error: 'payload_too_large', message: expect.any(String), request_id: 'r' });
+  }
+  expect(await call('https://app.example.test/upload', big)).toBeNull();
+});
+
+test('sign-out: GET shows a page, only POST acts', async () => {
+  const page = await call('https://app.example.test/.gatehouse/sign_out');
+  expect(page!.status).toBe(200);
+  expect(page!.headers.get('content-type')).toStartWith('text/html');
+  expect(page!.headers.getSetCookie().some((c) => c.startsWith('_gatehouse='))).toBe(false);
+  expect((await call('https://app.example.test/.gatehouse/sign_out', { method: 'POST' }))!.status).toBe(400);
+  expect((await call('https://app.example.test/.gatehouse/sign_out', { method: 'PUT' }))!.status).toBe(405);
+});

@@ -1,13 +1,15 @@
 /**
  * Which of Gatehouse's own endpoints answers a request, before any route is looked up.
  */
+import { declaresTooLarge } from '../http/read-capped-body.ts';
 import { Paths, type AuthContext, type RequestInfo } from './context.ts';
+import { payloadTooLarge } from './form.ts';
 import { handoffCallback } from './handoff-callback.ts';
 import { html, jsonError, redirect } from './http.ts';
 import { oidcCallback } from './oidc-flow.ts';
 import { authHostSignIn, routeHostSignIn } from './sign-in.ts';
 import { renderSignedInPage } from './sign-in-page.ts';
-import { signedOut, signOut } from './sign-out.ts';
+import { signedOut, signOut, signOutPage } from './sign-out.ts';
 import { staticSignIn } from './static-sign-in.ts';
 import { userEndpoint } from './user-endpoint.ts';
 
@@ -38,8 +40,10 @@ export function createDispatcher(ctx: AuthContext, jwks: object, extra: ExtraEnd
       if (!get) return methodNotAllowed(info, 'GET, HEAD');
       return new Response(jwksBody, { headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' } });
     }
+    if (!path.startsWith('/.gatehouse/') && !onAuthHost) return null;
+    // Nothing Gatehouse answers takes a big body; the handlers that read one stop at the same cap.
+    if (declaresTooLarge(request)) return payloadTooLarge(info);
     if (!path.startsWith('/.gatehouse/')) {
-      if (!onAuthHost) return null;
       if (path !== '/') return jsonError(404, 'not_found', info.requestId);
       if (!get) return methodNotAllowed(info, 'GET, HEAD');
       const identity = await ctx.sessions.read(request);
@@ -60,8 +64,9 @@ export function createDispatcher(ctx: AuthContext, jwks: object, extra: ExtraEnd
         if (!get) return methodNotAllowed(info, 'GET, HEAD');
         return handoffCallback(ctx, request, info);
       case Paths.signOut:
-        if (!get && method !== 'POST') return methodNotAllowed(info, 'GET, HEAD, POST');
-        return signOut(ctx, request, info);
+        if (method === 'POST') return signOut(ctx, request, info);
+        if (!get) return methodNotAllowed(info, 'GET, HEAD, POST');
+        return signOutPage(ctx, request, info);
       case Paths.user:
         if (!get) return methodNotAllowed(info, 'GET, HEAD');
         return userEndpoint(ctx, request, info);

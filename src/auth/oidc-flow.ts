@@ -5,10 +5,9 @@
  */
 import { getCookie, serializeCookie } from './cookies.ts';
 import { completeSignIn, validHandoffHash } from './complete-sign-in.ts';
-import { helperCookie, Paths, type AuthContext, type RequestInfo } from './context.ts';
+import { helperCookie, Paths, returnUrl, type AuthContext, type RequestInfo } from './context.ts';
 import { jsonError, redirect } from './http.ts';
 import { OidcError, type OidcPending } from './oidc.ts';
-import { safeReturnUrl } from './return-url.ts';
 import { TokenType } from './tokens.ts';
 
 /** Time allowed at the provider between leaving and coming back. */
@@ -64,7 +63,7 @@ export async function oidcCallback(ctx: AuthContext, request: Request, info: Req
   }
   const { token, session } = await ctx.sessions.issue(profile);
   ctx.log.info('signed in', { request_id: info.requestId, subject: profile.sub, provider: 'oidc' });
-  const returnTo = safeReturnUrl(typeof pending.rt === 'string' ? pending.rt : null, info.url, ctx.isAllowedOrigin);
+  const returnTo = returnUrl(ctx, typeof pending.rt === 'string' ? pending.rt : null, info);
   return completeSignIn(ctx, {
     session,
     returnTo,

@@ -5,6 +5,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Identity, JwtServices, Logger, Policy, SessionServices, CookieServices } from '../plugin-api/index.ts';
 import { createAssertionSigner } from './assertion.ts';
+import { createConcurrencyLimit, type ConcurrencyLimitOptions } from './concurrency.ts';
 import { Paths, type AuthContext, type RequestInfo } from './context.ts';
 import { cookieServices } from './cookies.ts';
 import { createCsrf } from './csrf.ts';
@@ -17,6 +18,7 @@ import { originMatcher } from './origins.ts';
 import { evaluatePolicy } from './policy.ts';
 import { createServiceTokenMatcher } from './service-tokens.ts';
 import { createSessions } from './sessions.ts';
+import { createSignOutHop } from './sign-out-hop.ts';
 import { createStaticProvider } from './static-provider.ts';
 import { createThrottle, type ThrottleOptions } from './throttle.ts';
 import { TokenCache } from './token-cache.ts';
@@ -43,8 +45,10 @@ export interface AuthRuntimeOptions {
   routeOrigins: string[];
   /** Size of the shared verified-token cache. Default 10,000. */
   tokenCacheEntries?: number;
-  /** Failed sign-in limits; see `createThrottle`. */
+  /** Sign-in attempt limits; see `createThrottle`. */
   throttle?: ThrottleOptions;
+  /** How many password checks run at once and how long others wait; see `createConcurrencyLimit`. */
+  passwordChecks?: ConcurrencyLimitOptions;
   /** Endpoints added under `/.gatehouse/` on every host. */
   endpoints?: ExtraEndpoints;
   /**
@@ -69,7 +73,9 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
   const jwt = createJwtServices(tokens, cache);
   const policyGroups = new Set(config.routes.flatMap((r) => r.policy?.allow?.groups ?? []));
   const sessions = createSessions(config.session, tokens, jwt, { log, policyGroups });
-  const routeAllowed = originMatcher(options.routeOrigins);
+  // A route `from` without a port also covers the port Gatehouse listens on (see originMatcher).
+  const listenPort = /(?:^|:)(\d{1,5})$/.exec(String(config.listen))?.[1];
+  const routeAllowed = originMatcher(options.routeOrigins, { ports: listenPort && listenPort !== '0' ? [listenPort] : [] });
   const cookieName = config.session.cookie_name;
 
   const ctx: AuthContext = {
@@ -82,7 +88,9 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     staticUsers: auth?.provider === 'static' && auth.static ? createStaticProvider(auth.static.users) : undefined,
     csrf: createCsrf(keys.active.secretSeed),
     throttle: createThrottle(options.throttle),
-    isAllowedOrigin: (url) => url.origin === authOrigin || routeAllowed(url),
+    passwordChecks: createConcurrencyLimit(options.passwordChecks),
+    signOutHop: createSignOutHop(keys.active.secretSeed),
+    isAllowedOrigin: (url, via) => url.origin === authOrigin || routeAllowed(url, via),
     log,
     cookies: {
       csrf: `${cookieName}_csrf`,

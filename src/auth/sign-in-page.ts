@@ -1,5 +1,6 @@
 /**
- * The static provider's sign-in page, and the small "signed in" page on the sign-in host.
+ * The pages Gatehouse renders itself: the static provider's sign-in form, the small "signed in"
+ * page on the sign-in host, and the confirmations for sign-out and for a cross-site hand-off.
  */
 import { escapeHtml } from './http.ts';
 
@@ -7,7 +8,7 @@ const STYLE = `body{font:16px/1.4 system-ui,sans-serif;background:#f4f5f7;margin
 main{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002;width:min(22rem,90vw)}
 h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem}
 input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}button{margin-top:1.2rem;width:100%;padding:.6rem;font:inherit}
-.error{color:#a00;margin:0 0 .5rem}`;
+.error{color:#a00;margin:0 0 .5rem}a.cancel{display:block;margin-top:.8rem;text-align:center}`;
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
@@ -22,9 +23,10 @@ export interface SignInPageValues {
   error?: string;
 }
 
+const hidden = (name: string, value: string | undefined) =>
+  value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+
 export function renderSignInPage(v: SignInPageValues): string {
-  const hidden = (name: string, value: string | undefined) =>
-    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
   return page(
     'Sign in',
     `<h1>Sign in</h1>${v.error ? `<p class="error" role="alert">${escapeHtml(v.error)}</p>` : ''}` +
@@ -42,5 +44,33 @@ export function renderSignedInPage(who: string, signOutUrl: string): string {
   return page(
     'Signed in',
     `<h1>Signed in</h1><p>You are signed in as <strong>${escapeHtml(who)}</strong>.</p><p><a href="${escapeHtml(signOutUrl)}">Sign out</a></p>`,
+  );
+}
+
+/** "Sign out?": the button posts the form with its CSRF token; GET alone never signs out. */
+export function renderSignOutPage(v: { action: string; csrf: string; redirectUri: string; who?: string; error?: string }): string {
+  return page(
+    'Sign out',
+    `<h1>Sign out?</h1>${v.error ? `<p class="error" role="alert">${escapeHtml(v.error)}</p>` : ''}` +
+      (v.who ? `<p>You are signed in as <strong>${escapeHtml(v.who)}</strong>.</p>` : '') +
+      `<form method="post" action="${escapeHtml(v.action)}">` +
+      hidden('csrf', v.csrf) +
+      hidden('redirect_uri', v.redirectUri) +
+      `<button type="submit">Sign out</button></form>` +
+      `<a class="cancel" href="${escapeHtml(v.redirectUri)}">Cancel</a>`,
+  );
+}
+
+/** "Continue to app.example.test?": a GET form to the same sign-in URL plus a `confirm` token. */
+export function renderContinuePage(v: { action: string; host: string; who: string; fields: Record<string, string> }): string {
+  return page(
+    'Continue',
+    `<h1>Continue to ${escapeHtml(v.host)}?</h1>` +
+      `<p>You are signed in as <strong>${escapeHtml(v.who)}</strong>. Another site sent you here to sign in to <strong>${escapeHtml(v.host)}</strong>.</p>` +
+      `<form method="get" action="${escapeHtml(v.action)}">` +
+      Object.entries(v.fields)
+        .map(([k, val]) => hidden(k, val))
+        .join('') +
+      `<button type="submit">Continue</button></form>`,
   );
 }

@@ -35,7 +35,7 @@ export function createTokenEndpoint(ctx: AuthContext, audiences: readonly string
     const wanted = info.url.searchParams.get('audience');
     let audience: URL | undefined;
     if (wanted && URL.canParse(wanted)) audience = new URL(wanted);
-    if (!audience || audience.origin === 'null' || audience.href.replace(/\/$/, '') !== audience.origin || !allowed(audience)) {
+    if (!audience || audience.origin === 'null' || audience.href.replace(/\/$/, '') !== audience.origin || !allowed(audience, info.url)) {
       return jsonError(400, 'audience_not_allowed', info.requestId, { detail: 'audience must be the origin of a route that uses header-jwt' });
     }
     const now = Math.floor(Date.now() / 1000);
