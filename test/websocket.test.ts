@@ -65,3 +65,62 @@ test('without allow_websockets the upgrade is not passed on', async () => {
   const response = await closed.request('/chat', { headers: { upgrade: 'websocket', connection: 'upgrade' } });
   expect(response.status).toBe(426);
 });
+
+/** Sends a raw WebSocket handshake and returns the status line's code. */
+async function handshakeStatus(gateway: TestGateway, host: string, origin?: string): Promise<number> {
+  const { rawRequest } = await import('./support/raw-http.ts');
+  const response = await rawRequest(
+    gateway.port,
+    `GET /chat HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${origin ? `Origin: ${origin}\r\n` : ''}\r\n`,
+    // A 101 keeps the connection open; the head has arrived long before this.
+    400,
+  );
+  return response.status;
+}
+
+test('a WebSocket handshake from a foreign Origin is refused; the route origin and preflight-allowed origins pass', async () => {
+  const gateway = await startGateway(`routes:
+  - from: http://ws.example.test
+    to: http://127.0.0.1:${upstream.port}
+    policy: { public: true }
+    allow_websockets: true
+    plugins:
+      - use: preflight
+        allow_origins: [http://app.example.test]
+`);
+  try {
+    expect(await handshakeStatus(gateway, 'ws.example.test', 'http://evil.example')).toBe(403);
+    expect(await handshakeStatus(gateway, 'ws.example.test', 'null')).toBe(403);
+    expect(await handshakeStatus(gateway, 'ws.example.test', 'http://ws.example.test')).toBe(101);
+    expect(await handshakeStatus(gateway, 'ws.example.test', 'http://app.example.test')).toBe(101);
+    // Non-browser clients send no Origin; nothing about them is cross-site.
+    expect(await handshakeStatus(gateway, 'ws.example.test')).toBe(101);
+  } finally {
+    await gateway.stop();
+  }
+}, 10_000);
+
+test('a client cannot make the gateway buffer without end while the upstream has not answered', async () => {
+  // An upstream that accepts the TCP connection and never answers the handshake.
+  const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const gateway = await startGateway(`routes:
+  - from: http://ws.example.test
+    to: http://127.0.0.1:${silent.port}
+    policy: { public: true }
+    allow_websockets: true
+`);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/chat`, { headers: { host: 'ws.example.test' } } as never);
+    const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error('websocket failed'));
+    });
+    for (let i = 0; i < 100; i++) ws.send(`message ${i}`);
+    const code = await Promise.race([closed, Bun.sleep(5000).then(() => -1)]);
+    expect(code).toBe(1009);
+  } finally {
+    await gateway.stop();
+    silent.stop(true);
+  }
+});

@@ -49,8 +49,8 @@ export const routeSchema = v.strictObject({
   from: v.pipe(
     v.string(),
     v.check(
-      (s) => /^https?:\/\/(\*\.)?[^/*?#@]+$/i.test(s),
-      'expected scheme and host like https://api.example.test or https://*.example.test (no path)',
+      (s) => /^https?:\/\/(\*\.)?[^/*?#@:]+(:(\d{1,5}|\*))?$/i.test(s),
+      'expected scheme and host like https://api.example.test, https://*.example.test or https://app.example.test:* (no path; a path goes in prefix:)',
     ),
   ),
   prefix: v.optional(v.pipe(v.string(), v.startsWith('/', 'a prefix starts with /')), '/'),

@@ -67,7 +67,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const { config } = loaded;
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
-  const routeOrigins = config.routes.map((r) => compileHostPattern(r.from).origin);
+  // What sign-in may hand a session to: `:*` keeps its meaning there (any port of the host).
+  const routeOrigins = config.routes.map((r) => {
+    const pattern = compileHostPattern(r.from);
+    return pattern.anyPort ? `${pattern.origin}:*` : pattern.origin;
+  });
   for (const p of validateAuthConfig(config)) (p.severity === 'error' ? problems : warnings).push(loaded.problem(p.path, p.message));
   if (problems.length > 0) throw new ConfigError(problems);
   const auth = await deps.createAuth(loaded, routeOrigins, deps.log);

@@ -83,6 +83,13 @@ export async function proxyRequest(
   const pool = target.upstream as UpstreamPool;
   const members = pool.order();
   if (route.allowWebsockets && upgrade && isWebSocketRequest(request)) {
+    // Browsers send cookies with a WebSocket handshake from any site and CORS does not apply:
+    // only the route's own origin, or one the route's CORS plugin allowed, may open a tunnel.
+    const origin = request.headers.get('origin');
+    if (origin !== null && origin !== ctx.url.origin && origin !== ctx.allowedOrigin) {
+      ctx.log.warn('WebSocket upgrade refused: foreign Origin', { origin });
+      return ctx.error(403, 'origin_not_allowed');
+    }
     return tunnel(ctx, headers, members[0]!.base, members[0]!.basePath + target.path, upgrade);
   }
   // An exemption waives auth for what the rule describes, not for a payload smuggled along.

@@ -8,7 +8,13 @@ export interface TunnelData {
   upstream?: WebSocket;
   /** Client messages that arrived before the upstream connection opened. */
   pending: (string | ArrayBufferLike | Uint8Array)[];
+  /** Their total size in bytes (strings counted by UTF-16 length, close enough for a cap). */
+  pendingBytes?: number;
 }
+
+/** A client may queue this much before the upstream answers; past it the tunnel closes (1009). */
+export const MAX_PENDING_MESSAGES = 64;
+export const MAX_PENDING_BYTES = 1024 * 1024;
 
 /** Marks the Response the pipeline returns once the client connection has been upgraded. */
 const upgraded = new WeakSet<Response>();
@@ -47,9 +53,21 @@ export const tunnelHandler: WebSocketHandler<TunnelData> = {
     upstream.onerror = () => closeQuietly(client, 1011, 'upstream error');
   },
   message(client, message) {
-    const upstream = client.data.upstream;
-    if (upstream?.readyState === WebSocket.OPEN) upstream.send(message);
-    else client.data.pending.push(message);
+    const { data } = client;
+    const upstream = data.upstream;
+    if (upstream?.readyState === WebSocket.OPEN) {
+      upstream.send(message);
+      return;
+    }
+    data.pendingBytes = (data.pendingBytes ?? 0) + (typeof message === 'string' ? message.length : message.byteLength);
+    if (data.pending.length >= MAX_PENDING_MESSAGES || data.pendingBytes > MAX_PENDING_BYTES) {
+      // A slow or absent upstream must not let one client make the gateway buffer without end.
+      data.pending.length = 0;
+      closeQuietly(client, 1009, 'too much data before the upstream connected');
+      upstream?.close(1001);
+      return;
+    }
+    data.pending.push(message);
   },
   close(client, code, reason) {
     const upstream = client.data.upstream;

@@ -143,8 +143,9 @@ describe('path prefixes', () => {
 
 describe('host patterns', () => {
   test('compile into scheme, lower-case host, wildcard flag, non-default port and origin', () => {
-    expect(compileHostPattern('https://API.example.test')).toEqual({ scheme: 'https:', host: 'api.example.test', wildcard: false, port: undefined, origin: 'https://api.example.test' });
-    expect(compileHostPattern('http://*.example.test:8080')).toEqual({ scheme: 'http:', host: 'example.test', wildcard: true, port: '8080', origin: 'http://*.example.test:8080' });
+    expect(compileHostPattern('https://API.example.test')).toEqual({ scheme: 'https:', host: 'api.example.test', wildcard: false, port: undefined, anyPort: false, origin: 'https://api.example.test' });
+    expect(compileHostPattern('http://*.example.test:8080')).toEqual({ scheme: 'http:', host: 'example.test', wildcard: true, port: '8080', anyPort: false, origin: 'http://*.example.test:8080' });
+    expect(compileHostPattern('http://app.example.test:*')).toMatchObject({ port: undefined, anyPort: true, origin: 'http://app.example.test' });
     expect(compileHostPattern('https://api.example.test:443').port).toBeUndefined();
   });
 
