@@ -189,6 +189,29 @@ describe('a plugin that throws', () => {
   });
 });
 
+describe('a plugin that answers with something other than a Response', () => {
+  for (const [what, body] of [
+    ['undefined', 'undefined'],
+    ['a string', "'ok'"],
+    ['a plain object', '{ status: 200 }'],
+  ] as const) {
+    test(`${what} gives 500 plugin_error, logged with route and plugin, never a silent 200`, async () => {
+      const up = upstream();
+      const g = await gateway(route(up.url, '- use: ./odd.ts'), {
+        'odd.ts': `export default { name: 'odd', create: () => async () => ${body} };`,
+      });
+      const response = await g.request('/');
+      expect(response.status).toBe(500);
+      expect(((await response.json()) as { error: string }).error).toBe('plugin_error');
+      expect(up.received).toHaveLength(0);
+      const line = g.logs.json().find((l) => l.msg === 'plugin failed');
+      expect(line).toMatchObject({ level: 'error', plugin: 'odd', route: 'routes[0]' });
+      expect(String(line!.error)).toContain('instead of a Response');
+      expect(g.accessLogs.json().at(-1)).toMatchObject({ status: 500 });
+    });
+  }
+});
+
 describe('loading plugins', () => {
   test('options are validated by the plugin schema at load, errors prefixed with route and plugin', async () => {
     const error = await refused(route('http://127.0.0.1:1', '- use: ./trace.ts\n  label: 42\n  levle: debug'), { 'trace.ts': TRACE_PLUGIN });

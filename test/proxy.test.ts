@@ -1,5 +1,6 @@
 import { afterAll, setDefaultTimeout, beforeAll, describe, expect, test } from 'bun:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { startGateway } from './support/gateway.ts';
 import { scoped } from './support/scoped.ts';
 import { closedPort, rawRequest, startRawUpstream } from './support/raw-http.ts';
 
@@ -304,6 +305,37 @@ describe('headers to the client', () => {
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/elsewhere');
     expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+  });
+});
+
+describe('Location from the upstream', () => {
+  test("a Location on the upstream's own origin reaches the browser on the client's origin (base path mapped back)", async () => {
+    const up = upstream((request) => {
+      const path = new URL(request.url).pathname;
+      const own = `http://127.0.0.1:${new URL(request.url).port}`;
+      const location =
+        path === '/base/abs' ? `${own}/base/next?x=1` : path === '/base/outside' ? `${own}/elsewhere` : path === '/base/foreign' ? 'https://idp.example.test/login' : '/base/relative';
+      return new Response(null, { status: 302, headers: { location } });
+    });
+    const g = await gateway(route(`${up.url}/base`));
+    const at = async (path: string) => (await g.request(path, { redirect: 'manual' })).headers.get('location');
+    expect(await at('/abs')).toBe('http://api.example.test/next?x=1');
+    // Not under the base path: no mapping is exact, so it is left alone.
+    expect(await at('/outside')).toBe(`${up.url}/elsewhere`);
+    expect(await at('/foreign')).toBe('https://idp.example.test/login');
+    expect(await at('/relative')).toBe('/base/relative');
+  });
+});
+
+describe('trusted proxies', () => {
+  test('a bad CIDR in trusted_proxies is refused at load, naming the key and the value', async () => {
+    const error = await startGateway(`trusted_proxies: [10.0.0.0/8, 10.0.0.1/8, nonsense]\n${route('http://127.0.0.1:1')}`).then(
+      (g) => (cleanup.push(() => g.stop()), undefined),
+      (e: Error) => e,
+    );
+    expect(error?.message).toContain('trusted_proxies');
+    expect(error?.message).toContain('"10.0.0.1/8" has address bits set');
+    expect(error?.message).toContain('"nonsense" is not an IPv4 or IPv6 address');
   });
 });
 

@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'bun:test';
+import { resolveRoute, type PathRoutable } from './resolve-route.ts';
+import { Router } from './router.ts';
+
+interface R extends PathRoutable {
+  name: string;
+}
+const routes: R[] = [
+  { name: 'public', from: 'http://h.test', prefix: '/public', allowEncodedSlashes: false },
+  { name: 'admin', from: 'http://h.test', prefix: '/admin', allowEncodedSlashes: false },
+  { name: 'files', from: 'http://h.test', prefix: '/files', allowEncodedSlashes: true },
+  { name: 'root', from: 'http://h.test', prefix: '/', allowEncodedSlashes: false },
+];
+const router = new Router(routes);
+const resolve = (path: string) => {
+  const r = resolveRoute(router, 'h.test', undefined, path);
+  return r.kind === 'route' ? r.route.name : r.kind === 'ambiguous' ? `400 ${r.reason}` : 'none';
+};
+
+describe('resolveRoute', () => {
+  const cases: [string, string][] = [
+    ['/public/x', 'public'],
+    ['/admin/x', 'admin'],
+    ['/Public/x', '400 ambiguous_route'],
+    ['/other/Mixed/Case', 'root'],
+    ['/public/..%2Fadmin/secret', '400 encoded_slash'],
+    ['/public/..%2fadmin/secret', '400 encoded_slash'],
+    ['/public/..%5Cadmin', '400 encoded_backslash'],
+    ['/admin%2Fsecret', '400 encoded_slash'],
+    ['/public/..;/admin/secret', '400 dot_segment_variant'],
+    ['/public/%252e%252e/admin', '400 double_encoding'],
+    ['/public/%zz', '400 malformed_escape'],
+    ['/public/%EF%BC%8E%EF%BC%8E/admin', '400 unicode_lookalike'],
+    ['/public/a%00b', '400 encoded_control_character'],
+    // The strict reading says "root", IIS or Tomcat would say "admin".
+    ['/ADMIN/secret', '400 ambiguous_route'],
+    ['/admin;x/secret', '400 ambiguous_route'],
+    ['/%61dmin/x', 'admin'],
+    // A `;` that no reading moves across routes is fine.
+    ['/public/item;v=2', 'public'],
+    ['/public//x', 'public'],
+    // The opted-in route forwards encoded slashes, and is matched by the strict reading alone.
+    ['/files/a%2Fb', 'files'],
+    ['/files/%252e', '400 double_encoding'],
+  ];
+  for (const [path, expected] of cases) test(`${path} → ${expected}`, () => expect(resolve(path)).toBe(expected));
+
+  test('no route is no route, not an ambiguity', () => {
+    const only = new Router<R>([{ name: 'api', from: 'http://h.test', prefix: '/api', allowEncodedSlashes: false }]);
+    expect(resolveRoute(only, 'h.test', undefined, '/x').kind).toBe('none');
+    expect(resolveRoute(only, 'h.test', undefined, '/API/x')).toEqual({ kind: 'ambiguous', reason: 'ambiguous_route' });
+  });
+});
