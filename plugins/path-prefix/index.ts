@@ -53,7 +53,8 @@ import { createResponseRewriter } from './rewrite-response.ts';
  * 9. `unicode_lookalike`: a segment whose NFKC form gains `/`, `\` or `%`, or reads as a dot
  *    segment (`%EF%BC%8F` fullwidth solidus, `%EF%BC%8E%EF%BC%8E`);
  * 10. `ambiguous_prefix`: only a lenient reading (full repeated decoding, NFKC, `\` as `/`,
- *    `;params` and empty segments dropped) puts it under the mount: `/api;v=1/x`, `/%EF%BD%81pi/x`;
+ *    `;params` and empty segments dropped, trailing dots and spaces trimmed) puts it under the
+ *    mount: `/api;v=1/x`, `/%EF%BD%81pi/x`, `/api./x`;
  * 11. `fragment`: a `#` in the request-target.
  * Over HTTP, Bun has already resolved dot segments (also `%2e` ones) and turned `\` into `/`
  * before any plugin runs; the rules above hold whatever the server did.

@@ -127,6 +127,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   async function handle(request: Request, peerIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response> {
     const requestId = newRequestId();
     record.requestId = requestId;
+    record.clientIp = peerIp;
     const gated = gate(request, peerIp);
     if (isRefusal(gated)) return jsonError(gated.status, gated.code, requestId, { reason: gated.reason, message: gated.message }, gated.headers);
     const { url, host, clientIp } = gated;

@@ -42,9 +42,10 @@ export function createRequestGate(options: { trustedProxies?: CidrSet | null } =
     }
     const raw = request.url;
     const scheme = raw.startsWith('https://') ? 'https:' : raw.startsWith('http://') ? 'http:' : undefined;
-    if (!scheme) return { status: 400, code: 'bad_request', message: 'the request target must be a path' };
-    const host = parseHost(request.headers.get('host'), scheme);
+    // Host first: Bun hands over a bare path when it could not make a URL of the Host it got.
+    const host = parseHost(request.headers.get('host'), scheme ?? 'http:');
     if (typeof host === 'string') return { status: 400, code: 'bad_host', message: host };
+    if (!scheme) return { status: 400, code: 'bad_request', message: 'the request target must be a path' };
     const target = pathAndQuery(raw, scheme.length + 2);
     if (target.includes('#')) return { status: 400, code: 'bad_request', reason: 'fragment', message: 'a request target has no #fragment' };
     let url: URL;

@@ -137,15 +137,19 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
   // One pass: hop-by-hop, client-sent X-Gatehouse-* (upstreams trust them as Gatehouse's own),
   // claims about the client, credentials plugins consumed, and `_` names (which CGI and WSGI
   // read as `-`, so `X_Gatehouse_Jwt_Assertion` would pass as the assertion).
-  stripHopByHop(
-    headers,
-    (name) =>
+  stripHopByHop(headers, (name) => {
+    if (name.includes('_')) {
+      if (!underscoresInHeaders) return true;
+      // Passed on, `_` still reads as `-` upstream: judge the name as it will be read.
+      name = name.replaceAll('_', '-');
+    }
+    return (
       name.startsWith('x-gatehouse-') ||
       CLIENT_CLAIMS.has(name) ||
       consumed.headers.has(name) ||
-      (!underscoresInHeaders && name.includes('_')) ||
-      (exempted && METHOD_OVERRIDES.has(name)),
-  );
+      (exempted && METHOD_OVERRIDES.has(name))
+    );
+  });
   const cookie = headers.get('cookie');
   if (cookie) {
     const kept = withoutCookies(cookie, consumed.cookies);

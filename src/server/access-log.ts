@@ -22,7 +22,7 @@ function accessLine(request: Request, url: URL | undefined, status: number, star
       request_id: record.requestId,
       method: request.method,
       host: url ? url.host : String(request.headers.get('host') ?? '').slice(0, 256),
-      path: url ? url.pathname : request.url.slice(0, 2048),
+      path: url ? url.pathname : rawPath(request.url).slice(0, 2048),
       status,
       duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
       route: record.route,
@@ -32,4 +32,12 @@ function accessLine(request: Request, url: URL | undefined, status: number, star
       client_ip: record.clientIp,
     }) + '\n'
   );
+}
+
+/** The path part of a URL the gate refused (`http://bad:host/x` → `/x`), or the text as it came. */
+function rawPath(url: string): string {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return url;
+  const slash = url.indexOf('/', scheme + 3);
+  return slash === -1 ? '/' : url.slice(slash).split('?', 1)[0]!;
 }

@@ -22,6 +22,11 @@ describe('lenientSegments', () => {
     expect(lenient('/a/b/..')).toBe('/a/');
     expect(lenient('/../../etc')).toBe('/etc');
     expect(lenient('/')).toBe('/');
+    expect(lenient('/admin./secret')).toBe('/admin/secret');
+    expect(lenient('/admin%20/secret')).toBe('/admin/secret');
+    expect(lenient('/admin%C2%A0/secret')).toBe('/admin/secret');
+    expect(lenient('/adm%C4%B1n/x')).toBe('/admin/x');
+    expect(lenient('/%C5%BFecret')).toBe('/secret');
   });
 
   test('keeps case unless asked to fold it', () => {
@@ -40,7 +45,7 @@ describe('strictSegments', () => {
 describe('mayReadDifferently', () => {
   test('plain lower-case paths read the same either way', () => {
     expect(mayReadDifferently('/api/v1/items', { foldCase: true })).toBe(false);
-    for (const path of ['/a%2fb', '/a;b', '/a\\b', '/a//b', '/ü']) expect(mayReadDifferently(path)).toBe(true);
+    for (const path of ['/a%2fb', '/a;b', '/a\\b', '/a//b', '/ü', '/admin./x', '/admin.']) expect(mayReadDifferently(path)).toBe(true);
     expect(mayReadDifferently('/Api')).toBe(false);
     expect(mayReadDifferently('/Api', { foldCase: true })).toBe(true);
   });

@@ -27,7 +27,7 @@ export function strictSegments(rawPath: string): PathSegment[] {
  */
 export function lenientSegments(rawPath: string, options: { foldCase?: boolean } = {}): string[] {
   let text = foldUnicode(decodeAllRepeatedly(rawPath)).replaceAll('\\', '/');
-  if (options.foldCase) text = text.toLowerCase();
+  if (options.foldCase) text = foldCase(text);
   const parts = text.split('/').slice(1);
   const kept = parts
     .map((part) => windowsDots(part.split(';', 1)[0]!))
@@ -36,16 +36,28 @@ export function lenientSegments(rawPath: string, options: { foldCase?: boolean }
   return resolveDots(kept).map((s) => s.decoded);
 }
 
-/** Windows drops trailing dots and spaces: `.. ` and `...` name the parent, `. ` the folder itself. */
+/**
+ * Windows drops trailing dots and spaces: `.. ` and `...` name the parent, `. ` the folder
+ * itself, and `admin.` or `admin ` is `admin`.
+ */
 function windowsDots(segment: string): string {
   if (/^\.\.[. ]*$/.test(segment)) return '..';
   if (/^\. *$/.test(segment)) return '.';
-  return segment;
+  return segment.replace(/[. ]+$/, '');
+}
+
+/**
+ * Case folded the way case-insensitive matchers compare, character by character in both
+ * directions (Java's `equalsIgnoreCase`): `ı` and `ſ` upper-case to `I` and `S`, so they fold to
+ * `i` and `s`; `İ` folds to `i`.
+ */
+function foldCase(text: string): string {
+  return /[^\x00-\x7f]/.test(text) ? text.toUpperCase().toLowerCase().replace(/\u0307/g, '') : text.toLowerCase();
 }
 
 /** Whether the lenient reading can differ from the strict one at all (cheap pre-check). */
 export function mayReadDifferently(rawPath: string, options: { foldCase?: boolean } = {}): boolean {
-  return /[%\\;\u0080-\uffff]|\/\//.test(rawPath) || (options.foldCase === true && /[A-Z]/.test(rawPath));
+  return /[%\\;\u0080-\uffff]|\/\/|[. ](\/|$)/.test(rawPath) || (options.foldCase === true && /[A-Z]/.test(rawPath));
 }
 
 /** RFC 3986 remove_dot_segments on a segment list; a trailing `.`/`..` leaves a trailing slash. */
