@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
-import { generateSigningKeyPem } from '../src/auth/keys.ts';
+import { generateSigningKeyPem } from '../src/auth/tokens/keys.ts';
 import { browserAvailable, launchBrowser, newContext } from './support/browser.ts';
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 import { freePort } from './support/process.ts';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { builtinPlugins } from '../src/plugins/builtins.ts';
+import { builtinPlugins } from '../src/plugin-loader/builtins.ts';
 import { startGateway } from './support/gateway.ts';
 
 // Built-ins by name once registered; until then the same modules by path.

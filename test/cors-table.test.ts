@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { builtinPlugins } from '../src/plugins/builtins.ts';
+import { builtinPlugins } from '../src/plugin-loader/builtins.ts';
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 import { rawRequest } from './support/raw-http.ts';
 

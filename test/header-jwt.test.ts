@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { CompactEncrypt, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
-import { generateSigningKeyPem, loadKeySet } from '../src/auth/keys.ts';
-import { createOwnTokens, TokenType, type OwnTokens } from '../src/auth/tokens.ts';
+import { generateSigningKeyPem, loadKeySet } from '../src/auth/tokens/keys.ts';
+import { createOwnTokens, TokenType, type OwnTokens } from '../src/auth/tokens/own-tokens.ts';
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 
 const AUTH = 'http://auth.example.test';

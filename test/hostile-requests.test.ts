@@ -10,8 +10,8 @@
  * also case-insensitive) behind `/public` and `/admin` routes.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { generateSigningKeyPem, loadKeySet } from '../src/auth/keys.ts';
-import { createOwnTokens, TokenType } from '../src/auth/tokens.ts';
+import { generateSigningKeyPem, loadKeySet } from '../src/auth/tokens/keys.ts';
+import { createOwnTokens, TokenType } from '../src/auth/tokens/own-tokens.ts';
 import { startGateway, type TestGateway } from './support/gateway.ts';
 import { nginxOrSkip, startNginx, type NginxServer } from './support/nginx.ts';
 import { rawRequest, startRawUpstream, type RawUpstream } from './support/raw-http.ts';

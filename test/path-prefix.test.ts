@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { fileURLToPath } from 'node:url';
-import { builtinPlugins } from '../src/plugins/builtins.ts';
+import { builtinPlugins } from '../src/plugin-loader/builtins.ts';
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 import { rawRequest, startRawUpstream, type RawUpstream } from './support/raw-http.ts';
 

@@ -17,7 +17,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import fc from 'fast-check';
-import { generateSigningKeyPem } from '../src/auth/keys.ts';
+import { generateSigningKeyPem } from '../src/auth/tokens/keys.ts';
 import { startGateway, type TestGateway } from './support/gateway.ts';
 import { rawRequest, startRawUpstream, type RawUpstream } from './support/raw-http.ts';
 

@@ -78,7 +78,7 @@ describe('plugin boundary', () => {
 import { definePlugin } from '../../src/plugin-api/index.ts';
 export { thing } from './thing.ts';
 import 'node:crypto';
-const lazy = await import("../../src/auth/keys.ts");
+const lazy = await import("../../src/auth/tokens/keys.ts");
 import * as v from 'valibot';
 import { x } from '../other/helper.ts';
 `;
@@ -89,7 +89,7 @@ import { x } from '../other/helper.ts';
       './thing.ts',
       'valibot',
       '../other/helper.ts',
-      '../../src/auth/keys.ts',
+      '../../src/auth/tokens/keys.ts',
       'node:crypto',
     ]);
     expect(specifiers(source).map((s) => violation(file, s, PLUGINS, { api: true }))).toEqual([
@@ -98,7 +98,7 @@ import { x } from '../other/helper.ts';
       null,
       'imports the package "valibot" (use services instead)',
       null,
-      'imports src/auth/keys.ts',
+      'imports src/auth/tokens/keys.ts',
       null,
     ]);
     expect(violation(join(EXAMPLES, 'x.ts'), '../../src/plugin-api/index.ts', EXAMPLES, { api: false })).toBe('imports src/plugin-api/index.ts');

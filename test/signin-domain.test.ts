@@ -4,7 +4,7 @@
  * hop to be a fresh navigation.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { hashPassword } from '../src/auth/password.ts';
+import { hashPassword } from '../src/auth/providers/password.ts';
 import { startAuthServer, type AuthTestServer } from './support/auth-server.ts';
 import { Browser } from './support/browser-jar.ts';
 

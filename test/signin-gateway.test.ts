@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { generateSigningKeyPem } from '../src/auth/keys.ts';
+import { generateSigningKeyPem } from '../src/auth/tokens/keys.ts';
 import { Browser } from './support/browser-jar.ts';
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from './support/gateway.ts';
 import { loginAtProvider, startOidcProvider, type TestProvider } from './support/oidc-provider.ts';

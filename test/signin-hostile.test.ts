@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import * as v from 'valibot';
 import { configSchema } from '../src/config/schema.ts';
-import { generateSigningKeyPem } from '../src/auth/keys.ts';
+import { generateSigningKeyPem } from '../src/auth/tokens/keys.ts';
 import { createAuthRuntime, type AuthRuntimeOptions } from '../src/auth/runtime.ts';
-import { memoryLogger } from '../src/auth/testing.ts';
+import { memoryLogger } from './support/memory-logger.ts';
 import { startAuthServer, startStaticSignIn, type StaticSignIn } from './support/auth-server.ts';
 import { Browser, decodeEntities } from './support/browser-jar.ts';
 

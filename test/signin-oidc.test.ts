@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { configSchema } from '../src/config/schema.ts';
-import { generateSigningKeyPem } from '../src/auth/keys.ts';
+import { generateSigningKeyPem } from '../src/auth/tokens/keys.ts';
 import { createAuthRuntime } from '../src/auth/runtime.ts';
-import { memoryLogger } from '../src/auth/testing.ts';
+import { memoryLogger } from './support/memory-logger.ts';
 import { startAuthServer, type AuthTestServer } from './support/auth-server.ts';
 import { Browser, decodeEntities } from './support/browser-jar.ts';
 import { loginAtProvider, startOidcProvider, type TestProvider } from './support/oidc-provider.ts';

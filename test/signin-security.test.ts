@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createPublicKey } from 'node:crypto';
 import { base64url, SignJWT } from 'jose';
-import { createHandoff, hashNonce } from '../src/auth/handoff.ts';
-import { generateSigningKeyPem, loadKeySet } from '../src/auth/keys.ts';
-import { createOwnTokens, TokenType } from '../src/auth/tokens.ts';
+import { createHandoff, hashNonce } from '../src/auth/session/handoff.ts';
+import { generateSigningKeyPem, loadKeySet } from '../src/auth/tokens/keys.ts';
+import { createOwnTokens, TokenType } from '../src/auth/tokens/own-tokens.ts';
 import { startStaticSignIn, type StaticSignIn } from './support/auth-server.ts';
 import { Browser, decodeEntities } from './support/browser-jar.ts';
 

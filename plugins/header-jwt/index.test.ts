@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import plugin from './index.ts';
-import { fakeServices, instantiate } from '../shared/testing.ts';
+import { fakeServices, instantiate } from '../../src/testing/plugin-fakes.ts';
 
 const schema = plugin.options!(v, optionSchemas);
 const parse = (input: unknown) => v.safeParse(schema, input);

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import originExemption from './index.ts';
 import { ipServices } from '../../src/http/cidr.ts';
 import { pathServices } from '../../src/http/path/index.ts';
-import { fakeContext, fakeNext, fakeServices, instantiate, type FakeRequest } from '../shared/testing.ts';
+import { fakeContext, fakeNext, fakeServices, instantiate, type FakeRequest } from '../../src/testing/plugin-fakes.ts';
 
 const APP = 'https://domain-a.foo.example.test';
 

@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import * as v from 'valibot';
 import preflight from './index.ts';
 import { compilePolicy, optionsSchema, type PreflightOptions } from './config.ts';
-import { instantiate } from '../shared/testing.ts';
+import { instantiate } from '../../src/testing/plugin-fakes.ts';
 
 function compile(options: PreflightOptions) {
   const warnings: string[] = [];

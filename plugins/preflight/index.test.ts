@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import preflight from './index.ts';
-import { corsHeaders, fakeContext, fakeNext, instantiate, type FakeRequest } from '../shared/testing.ts';
+import { corsHeaders, fakeContext, fakeNext, instantiate, type FakeRequest } from '../../src/testing/plugin-fakes.ts';
 
 const APP = 'https://app.example.test';
 const base = {

@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import type { Identity } from '../../src/plugin-api/index.ts';
 import trustCookie from './index.ts';
-import { fakeContext, fakeNext, fakeServices, instantiate } from '../shared/testing.ts';
+import { fakeContext, fakeNext, fakeServices, instantiate } from '../../src/testing/plugin-fakes.ts';
 
 const alice: Identity = { subject: 'alice', kind: 'user', groups: [], claims: {}, via: 'gatehouse' };
 

@@ -4,26 +4,26 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { Identity, JwtServices, Logger, Policy, SessionServices, CookieServices } from '../plugin-api/index.ts';
-import { createAssertionSigner } from './assertion.ts';
-import { createConcurrencyLimit, type ConcurrencyLimitOptions } from './concurrency.ts';
-import { Paths, type AuthContext, type RequestInfo } from './context.ts';
-import { cookieServices } from './cookies.ts';
-import { createCsrf } from './csrf.ts';
-import { createDispatcher, type ExtraEndpoints } from './dispatch.ts';
-import { createHandoff } from './handoff.ts';
-import { createJwtServices, type CachedVerification } from './jwt-services.ts';
-import { ephemeralKey, loadKeySet, type PublicJwk } from './keys.ts';
-import { createOidcClient } from './oidc.ts';
-import { originMatcher } from './origins.ts';
-import { evaluatePolicy } from './policy.ts';
-import { createServiceTokenMatcher } from './service-tokens.ts';
-import { createSessions } from './sessions.ts';
-import { createSignOutHop } from './sign-out-hop.ts';
-import { createStaticProvider } from './static-provider.ts';
-import { createThrottle, type ThrottleOptions } from './throttle.ts';
-import { TokenCache } from './token-cache.ts';
-import { createOwnTokens } from './tokens.ts';
-import { createTokenEndpoint } from './token-endpoint.ts';
+import { createAssertionSigner } from './tokens/assertion.ts';
+import { createConcurrencyLimit, type ConcurrencyLimitOptions } from './providers/concurrency.ts';
+import { Paths, type AuthContext, type RequestInfo } from './deps.ts';
+import { cookieServices } from './session/cookies.ts';
+import { createCsrf } from './session/csrf.ts';
+import { createDispatcher, type ExtraEndpoints } from './endpoints/dispatch.ts';
+import { createHandoff } from './session/handoff.ts';
+import { createJwtServices, type CachedVerification } from './tokens/jwt-services.ts';
+import { ephemeralKey, loadKeySet, type PublicJwk } from './tokens/keys.ts';
+import { createOidcClient } from './providers/oidc.ts';
+import { originMatcher } from './session/origins.ts';
+import { evaluatePolicy } from '../policy/policy.ts';
+import { createServiceTokenMatcher } from './tokens/service-tokens.ts';
+import { createSessions } from './session/sessions.ts';
+import { createSignOutHop } from './session/sign-out-hop.ts';
+import { createStaticProvider } from './providers/static-provider.ts';
+import { createThrottle, type ThrottleOptions } from './session/throttle.ts';
+import { TokenCache } from './tokens/token-cache.ts';
+import { createOwnTokens } from './tokens/own-tokens.ts';
+import { createTokenEndpoint } from './endpoints/token.ts';
 
 export interface AuthRuntime {
   jwt: JwtServices;

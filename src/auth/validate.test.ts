@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { configSchema } from '../config/schema.ts';
-import { generateSigningKeyPem } from './keys.ts';
+import { generateSigningKeyPem } from './tokens/keys.ts';
 import { validateAuthConfig } from './validate.ts';
 
 const HASH = '$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';

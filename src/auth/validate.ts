@@ -3,7 +3,7 @@
  * and `gatehouse check` report them with file positions.
  */
 import type { Config } from '../config/schema.ts';
-import { checkKeyText } from './keys.ts';
+import { checkKeyText } from './tokens/keys.ts';
 
 export interface AuthConfigProblem {
   path: (string | number)[];

@@ -9,7 +9,7 @@ import { version } from '../version.ts';
 import { fileText, packageTypes } from './embed-text.ts' with { type: 'macro' };
 
 const apiSource = fileText('../plugin-api/index.ts');
-const testingSource = fileText('../plugin-api/testing.ts');
+const testingSource = fileText('../testing/index.ts');
 const valibotSource = packageTypes('valibot', 'index.d.mts');
 
 const TYPES_REGION = /\/\/ #region plugin-author types[^\n]*\n([\s\S]*?)\/\/ #endregion/;

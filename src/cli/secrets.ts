@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { generateSigningKeyPem } from '../auth/keys.ts';
-import { hashPassword } from '../auth/password.ts';
+import { generateSigningKeyPem } from '../auth/tokens/keys.ts';
+import { hashPassword } from '../auth/providers/password.ts';
 
 export const keysHelp = `Usage: gatehouse keys generate
 

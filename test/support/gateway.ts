@@ -1,6 +1,6 @@
 /**
  * In-process gateway and upstream for Gatehouse's own tests. The machinery lives in the public
- * test kit (`src/plugin-api/testing.ts`, shipped as `gatehouse/testing`) so plugin authors get
+ * test kit (`src/testing/index.ts`, shipped as `gatehouse/testing`) so plugin authors get
  * the same harness.
  */
 export {
@@ -9,4 +9,4 @@ export {
   startUpstream,
   type TestGateway,
   type TestUpstream,
-} from '../../src/plugin-api/testing.ts';
+} from '../../src/testing/index.ts';

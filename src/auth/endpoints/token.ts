@@ -1,0 +1,48 @@
+/**
+ * `GET /.gatehouse/token?audience=https://api.example.test` on any host: a short-lived JWT for
+ * `header-jwt`, so a page on the app origin can call an API origin without the session cookie
+ * being readable by scripts.
+ *
+ * - requires a valid trust cookie on the requesting host (401 otherwise);
+ * - same-origin only: `Sec-Fetch-Site`, when sent, must be `same-origin`; `Origin`, when sent,
+ *   must equal the requested host's origin (403 otherwise), so another site cannot mint tokens
+ *   with the user's cookie;
+ * - the audience must be a configured route host whose route uses `header-jwt` (400 otherwise);
+ * - answers `{"token", "expires_at"}` (ISO 8601), lifetime at most 5 minutes and never beyond the
+ *   session's own expiry; `Cache-Control: no-store`.
+ */
+import type { AuthContext, RequestInfo } from '../deps.ts';
+import { json, jsonError } from './http.ts';
+import { claimsOf } from '../tokens/identity.ts';
+import { originMatcher } from '../session/origins.ts';
+import { TokenType } from '../tokens/own-tokens.ts';
+
+export const TOKEN_MAX_TTL_SECONDS = 300;
+
+/** `audiences`: the `from` of every route that uses `header-jwt` (exact or `*.` patterns). */
+export function createTokenEndpoint(ctx: AuthContext, audiences: readonly string[], ttlSeconds = TOKEN_MAX_TTL_SECONDS) {
+  const allowed = originMatcher(audiences);
+  const ttl = Math.min(ttlSeconds, TOKEN_MAX_TTL_SECONDS);
+  return async function tokenEndpoint(request: Request, info: RequestInfo): Promise<Response> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return jsonError(405, 'method_not_allowed', info.requestId, {}, { allow: 'GET, HEAD' });
+    const site = request.headers.get('sec-fetch-site');
+    const origin = request.headers.get('origin');
+    if ((site !== null && site !== 'same-origin') || (origin !== null && origin !== info.url.origin)) {
+      return jsonError(403, 'cross_origin_request', info.requestId, { detail: 'the token endpoint answers same-origin requests only' });
+    }
+    const identity = await ctx.sessions.read(request);
+    if (!identity) return jsonError(401, 'unauthenticated', info.requestId);
+    const wanted = info.url.searchParams.get('audience');
+    let audience: URL | undefined;
+    if (wanted && URL.canParse(wanted)) audience = new URL(wanted);
+    if (!audience || audience.origin === 'null' || audience.href.replace(/\/$/, '') !== audience.origin || !allowed(audience, info.url)) {
+      return jsonError(400, 'audience_not_allowed', info.requestId, { detail: 'audience must be the origin of a route that uses header-jwt' });
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const sessionExp = Number(identity.claims.exp);
+    const exp = Math.min(now + ttl, Number.isFinite(sessionExp) ? sessionExp : now + ttl);
+    if (exp <= now) return jsonError(401, 'unauthenticated', info.requestId);
+    const token = await ctx.tokens.sign(TokenType.access, claimsOf(identity), { audience: audience.origin, expiresAt: exp });
+    return json({ token, expires_at: new Date(exp * 1000).toISOString() }, 200, { 'cache-control': 'no-store', vary: 'Cookie, Origin' });
+  };
+}

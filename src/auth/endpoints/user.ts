@@ -1,0 +1,22 @@
+/**
+ * `GET /.gatehouse/user`: who the trust cookie on this host says the caller is, or 401.
+ */
+import { Paths, type AuthContext, type RequestInfo } from '../deps.ts';
+import { json, jsonError } from './http.ts';
+
+export async function userEndpoint(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
+  const identity = await ctx.sessions.read(request);
+  if (!identity) {
+    const login_url = `${info.url.origin}${Paths.signIn}?redirect_uri=%2F`;
+    return jsonError(401, 'unauthenticated', info.requestId, { login_url });
+  }
+  const exp = Number(identity.claims.exp);
+  return json({
+    subject: identity.subject,
+    email: identity.email ?? null,
+    name: identity.name ?? null,
+    groups: identity.groups,
+    session_id: identity.sessionId ?? null,
+    expires_at: new Date(exp * 1000).toISOString(),
+  });
+}

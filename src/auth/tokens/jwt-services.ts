@@ -1,0 +1,51 @@
+/**
+ * `JwtServices` for plugins: signing with Gatehouse's active key, verifying Gatehouse's own
+ * tokens through the shared verified-token cache, and verifiers for external issuers.
+ */
+import type { Identity, JwtServices } from '../../plugin-api/index.ts';
+import { externalVerifier } from './external-verifier.ts';
+import { identityFromClaims } from './identity.ts';
+import type { TokenCache } from './token-cache.ts';
+import { TokenType, type OwnTokens } from './own-tokens.ts';
+
+/** Audience of the trust cookie. */
+export const SESSION_AUDIENCE = 'gatehouse';
+
+/** What the shared cache holds; `scope` in the cache keeps the kinds apart. */
+export type CachedVerification = { identity: Identity; audiences: readonly string[] } | { claims: Record<string, unknown> };
+
+const OWN_SCOPE = 'own';
+
+/**
+ * Builds the plugin-facing JWT services.
+ * `verifyOwn(token, { audience })`: `audience` defaults to `"gatehouse"` (the trust cookie's);
+ * it may be a list (any one must match). Identities returned are frozen and shared.
+ */
+export function createJwtServices(tokens: OwnTokens, cache: TokenCache<CachedVerification>): JwtServices {
+  return {
+    sign(claims, options) {
+      return tokens.sign(TokenType.access, claims, options);
+    },
+    async verifyOwn(token, options) {
+      const wanted = options?.audience ?? SESSION_AUDIENCE;
+      const wants = (aud: readonly string[]) => (typeof wanted === 'string' ? aud.includes(wanted) : wanted.some((w) => aud.includes(w)));
+      const hit = cache.get(OWN_SCOPE, token);
+      if (hit && 'identity' in hit) return wants(hit.audiences) ? hit.identity : null;
+      let payload;
+      try {
+        // The audience is checked below rather than by jose, so one cache entry serves every caller.
+        payload = await tokens.verify(token, { typ: TokenType.access });
+      } catch {
+        return null;
+      }
+      if (typeof payload.sub !== 'string' || payload.sub === '') return null;
+      const audiences = Object.freeze(typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []).filter((a) => typeof a === 'string'));
+      const identity = identityFromClaims(payload as Record<string, unknown>, 'gatehouse');
+      cache.set(OWN_SCOPE, token, { identity, audiences }, payload.exp!);
+      return wants(audiences) ? identity : null;
+    },
+    verifier(options) {
+      return externalVerifier(options, cache);
+    },
+  };
+}

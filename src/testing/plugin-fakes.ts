@@ -1,0 +1,146 @@
+/**
+ * Test-only helpers: a fake request context and fake load-time services, so plugin unit
+ * tests run a handler without the engine. Never imported by plugin code.
+ */
+import * as v from 'valibot';
+import type {
+  Handler,
+  Logger,
+  OptionSchemas,
+  Plugin,
+  PluginInstance,
+  PluginServices,
+  RequestContext,
+  RouteInfo,
+} from '../plugin-api/index.ts';
+
+const silent: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silent,
+};
+
+const route: RouteInfo = {
+  id: 'routes[0]',
+  from: 'https://api.example.test',
+  origin: 'https://api.example.test',
+  prefix: '/',
+  policy: { allow_any_authenticated_user: true },
+};
+
+export interface FakeRequest {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string> | Array<[string, string]>;
+  clientIp?: string;
+}
+
+/** A request context like the engine's: identity and exemption null, `error()` as JSON. */
+export function fakeContext(init: FakeRequest = {}): RequestContext {
+  const url = init.url ?? 'https://api.example.test/';
+  const request = new Request(url, { method: init.method ?? 'GET', headers: init.headers });
+  const requestId = 'req-test';
+  return {
+    requestId,
+    request,
+    url: new URL(url),
+    clientIp: init.clientIp ?? '127.0.0.1',
+    route,
+    identity: null,
+    exemption: null,
+    allowedOrigin: null,
+    upstream: {
+      upstream: { urls: ['http://127.0.0.1:1'], timeoutMs: 1000 },
+      path: new URL(url).pathname,
+      headers: new Headers(),
+      passIdentityHeaders: false,
+    },
+    log: silent,
+    state: new Map(),
+    error(status, code, extra, headers) {
+      const h = new Headers(headers);
+      h.set('content-type', 'application/json');
+      h.set('x-request-id', requestId);
+      return new Response(JSON.stringify({ error: code, request_id: requestId, ...extra }), { status, headers: h });
+    },
+  };
+}
+
+/**
+ * Load-time services; `warnings` collects what the plugin passed to `warn()`, `stripped` what it
+ * passed to `stripFromUpstream()`. `overrides` replaces members (e.g. the engine's `paths`).
+ */
+export function fakeServices(overrides: Partial<PluginServices> = {}): PluginServices & { warnings: string[]; stripped: { cookies: string[]; headers: string[] } } {
+  const warnings: string[] = [];
+  const stripped = { cookies: [] as string[], headers: [] as string[] };
+  const unused = () => {
+    throw new Error('not available in unit tests');
+  };
+  return {
+    warnings,
+    stripped,
+    v,
+    log: silent,
+    route,
+    warn: (message) => warnings.push(message),
+    stripFromUpstream(what) {
+      stripped.cookies.push(...(what.cookies ?? []));
+      stripped.headers.push(...(what.headers ?? []));
+    },
+    upstream: unused,
+    jwt: { sign: unused, verifyOwn: unused, verifier: unused },
+    session: { cookieName: '_gatehouse', loginUrl: unused, serviceToken: unused },
+    paths: { hazard: unused, strictSegments: unused, lenientSegments: unused },
+    ip: { parse: unused, ranges: unused },
+    cookies: { get: unused, serialize: unused },
+    counter: () => ({ inc() {} }),
+    ttlStore: unused,
+    fetch: unused,
+    secret: unused,
+    timingSafeEqual: (a, b) => a.length === b.length && a === b,
+    configDir: '/tmp',
+    ...overrides,
+  };
+}
+
+/** Plugin tests that need the engine's option schemas pass them in (this file stays engine-free). */
+const noOptionSchemas: OptionSchemas = {
+  duration() {
+    throw new Error('instantiate(): pass the engine optionSchemas for a plugin whose options use duration()');
+  },
+};
+
+/** Validates `options` with the plugin's schema and creates the handler, as the engine would. */
+export async function instantiate(
+  plugin: Plugin,
+  options: Record<string, unknown>,
+  services = fakeServices(),
+  schemas: OptionSchemas = noOptionSchemas,
+): Promise<{ handle: Handler; services: PluginServices & { warnings: string[] } }> {
+  const parsed = plugin.options ? v.parse(plugin.options(v, schemas), options) : options;
+  const made: Handler | PluginInstance = await plugin.create(parsed as never, services);
+  return { handle: typeof made === 'function' ? made : made.handle, services };
+}
+
+/** A `next()` that records whether it ran and answers with `response` (a fresh 200 by default). */
+export function fakeNext(response?: () => Response): (() => Promise<Response>) & { calls: number } {
+  const next = Object.assign(
+    async () => {
+      next.calls++;
+      return response ? response() : new Response('upstream', { status: 200 });
+    },
+    { calls: 0 },
+  );
+  return next;
+}
+
+/** Every `Access-Control-*` header of a response, lowercased names. */
+export function corsHeaders(response: Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name.startsWith('access-control-')) out[name] = value;
+  });
+  return out;
+}
