@@ -212,6 +212,28 @@ const SPOOFS: [header: string, value: string, upstreamSees: string | null][] = [
   ['X-Gatehouse_Jwt-Assertion', 'forged.assertion.value', null],
   ['X_Forwarded_For', '6.6.6.6', null],
   ['X_Real_IP', '6.6.6.6', null],
+  // Identity headers upstreams behind other proxies trust (oauth2-proxy, Pomerium, Cloudflare
+  // Access, ALB, IAP, Apache/nginx client-cert setups).
+  ['X-Forwarded-User', 'admin', null],
+  ['X-Forwarded-Email', 'admin@example.test', null],
+  ['X-Forwarded-Groups', 'admins', null],
+  ['X-Forwarded-Access-Token', 'forged', null],
+  ['Remote-User', 'admin', null],
+  ['X-Remote-User', 'admin', null],
+  ['X-Auth-Request-Email', 'admin@example.test', null],
+  ['X-Amzn-Oidc-Identity', 'admin', null],
+  ['Cf-Access-Authenticated-User-Email', 'admin@example.test', null],
+  ['Cf-Access-Jwt-Assertion', 'forged', null],
+  ['X-Goog-Authenticated-User-Email', 'accounts.google.com:admin@example.test', null],
+  ['X-Pomerium-Jwt-Assertion', 'forged', null],
+  ['X-Pomerium-Claim-Email', 'admin@example.test', null],
+  ['X-SSL-Client-Verify', 'SUCCESS', null],
+  ['SSL-Client-Cert', 'forged', null],
+  ['X-Client-Cert', 'forged', null],
+  ['Client-IP', '6.6.6.6', null],
+  ['X-Envoy-External-Address', '6.6.6.6', null],
+  ['Front-End-Https', 'on', null],
+  ['X-Url-Scheme', 'https', null],
 ];
 
 const rows: Row[] = [

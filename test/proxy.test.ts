@@ -197,7 +197,7 @@ describe('headers to the upstream', () => {
     const up = upstream();
     const g = await gateway(route(up.url));
     const response = await g.request('/fwd?q=1', {
-      host: 'api.example.test:8080',
+      host: `api.example.test:${g.port}`,
       headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https', 'x-request-id': 'client-chosen' },
     });
     const echo = (await response.json()) as Echo;
@@ -206,7 +206,7 @@ describe('headers to the upstream', () => {
     expect(echo.path).toBe('/fwd?q=1');
     expect(echo.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(echo.headers['x-forwarded-proto']).toBe('http');
-    expect(echo.headers['x-forwarded-host']).toBe('api.example.test:8080');
+    expect(echo.headers['x-forwarded-host']).toBe(`api.example.test:${g.port}`);
     expect(echo.headers['x-request-id']).toBe(requestId);
   });
 
@@ -549,5 +549,44 @@ describe('stripHopByHop', () => {
     });
     strip(h);
     expect([...h.keys()].sort()).toEqual(['content-type', 'x-c']);
+  });
+});
+
+describe('request framing', () => {
+  test('two identical Content-Length headers are one length to the upstream, not a 502', async () => {
+    const up = startRawUpstream(() => 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+    cleanup.push(() => up.stop());
+    const g = await gateway(route(`http://127.0.0.1:${up.port}`));
+    const res = await rawRequest(g.port, 'POST /a HTTP/1.1\r\nHost: api.example.test\r\nContent-Length: 5\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
+    expect(res.status).toBe(200);
+    expect(up.requests[0]).toMatch(/\r\ncontent-length: 5(\r\n|$)/i);
+  });
+});
+
+describe('ports in Host', () => {
+  test('a route without a port answers on the default port and its own, not on any port a client names', async () => {
+    const up = upstream();
+    const g = await gateway(route(up.url));
+    expect((await g.request('/', { host: 'api.example.test' })).status).toBe(200);
+    expect((await g.request('/', { host: `api.example.test:${g.port}` })).status).toBe(200);
+    const other = await g.request('/', { host: 'api.example.test:6666' });
+    expect(other.status).toBe(421);
+    expect(((await other.json()) as { error: string }).error).toBe('misdirected_request');
+    expect(up.received).toHaveLength(2);
+  });
+
+  test('from: host:* answers on any port; an explicit port only on that one', async () => {
+    const up = upstream();
+    const g = await gateway(`routes:
+  - from: http://any.example.test:*
+    to: ${up.url}
+    policy: { public: true }
+  - from: http://fixed.example.test:7777
+    to: ${up.url}
+    policy: { public: true }
+`);
+    expect((await g.request('/', { host: 'any.example.test:6666' })).status).toBe(200);
+    expect((await g.request('/', { host: 'fixed.example.test:7777' })).status).toBe(200);
+    expect((await g.request('/', { host: 'fixed.example.test:7778' })).status).toBe(404);
   });
 });

@@ -124,3 +124,94 @@ test('a client cannot make the gateway buffer without end while the upstream has
     silent.stop(true);
   }
 });
+
+test('an upstream that stops reading gets the tunnel closed (1013), not the gateway filling memory', async () => {
+  // Completes the WebSocket handshake, then never reads again.
+  const stalled = Bun.listen({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      data(socket, data) {
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(Buffer.from(data).toString('latin1'))?.[1];
+        if (!key) return;
+        const accept = new Bun.CryptoHasher('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        socket.pause();
+      },
+    },
+  });
+  const gateway = await startGateway(`routes:
+  - from: http://ws.example.test
+    to: http://127.0.0.1:${stalled.port}
+    policy: { public: true }
+    allow_websockets: true
+`);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/chat`, { headers: { host: 'ws.example.test' } } as never);
+    const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error('websocket failed'));
+    });
+    await Bun.sleep(200);
+    const frame = new Uint8Array(1024 * 1024);
+    let code = -1;
+    void closed.then((c) => (code = c));
+    // At most 256 MiB, one MiB at a time, while the client itself keeps up.
+    for (let i = 0; i < 256 && code === -1; i++) {
+      if (ws.readyState !== WebSocket.OPEN) break;
+      ws.send(frame);
+      while (ws.bufferedAmount > 8 * 1024 * 1024 && code === -1) await Bun.sleep(5);
+      await Bun.sleep(1);
+    }
+    expect(await Promise.race([closed, Bun.sleep(10_000).then(() => -1)])).toBe(1013);
+  } finally {
+    await gateway.stop();
+    stalled.stop(true);
+  }
+}, 30_000);
+
+test('a client that stops reading gets the tunnel closed (1013), not messages silently dropped', async () => {
+  let upstreamClosed: (code: number) => void;
+  const closedUpstream = new Promise<number>((resolve) => (upstreamClosed = resolve));
+  let stop = false;
+  const flooding = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch(request, server) {
+      return server.upgrade(request) ? undefined : new Response('no', { status: 426 });
+    },
+    websocket: {
+      async open(ws) {
+        const frame = new Uint8Array(1024 * 1024);
+        // At most 256 MiB, respecting the gateway's own backpressure.
+        for (let i = 0; i < 256 && !stop; i++) {
+          if (ws.send(frame) === -1) await Bun.sleep(5);
+          await Bun.sleep(1);
+        }
+      },
+      message() {},
+      close(_ws, code) {
+        stop = true;
+        upstreamClosed(code);
+      },
+    },
+  });
+  const gateway = await startGateway(`routes:
+  - from: http://ws.example.test
+    to: http://127.0.0.1:${flooding.port}
+    policy: { public: true }
+    allow_websockets: true
+`);
+  // A client that completes the handshake and then never reads.
+  const client = await Bun.connect({ hostname: '127.0.0.1', port: gateway.port, socket: { data(socket) { socket.pause(); } } });
+  try {
+    client.write(`GET /chat HTTP/1.1\r\nHost: ws.example.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    expect(await Promise.race([closedUpstream, Bun.sleep(20_000).then(() => -1)])).toBe(1013);
+  } finally {
+    stop = true;
+    client.end();
+    await gateway.stop();
+    flooding.stop(true);
+  }
+}, 30_000);

@@ -1,7 +1,5 @@
 import { describe, expect, test } from 'bun:test';
 import originExemption from './index.ts';
-import { ipServices } from '../../src/http/cidr.ts';
-import { pathServices } from '../../src/http/path/index.ts';
 import { fakeContext, fakeNext, fakeServices, instantiate, type FakeRequest } from '../../src/testing/plugin-fakes.ts';
 
 const APP = 'https://domain-a.foo.example.test';
@@ -15,7 +13,7 @@ const banyan = {
 };
 
 async function run(options: Record<string, unknown>, request: FakeRequest) {
-  const { handle, services } = await instantiate(originExemption, options, fakeServices({ paths: pathServices, ip: ipServices }));
+  const { handle, services } = await instantiate(originExemption, options);
   const ctx = fakeContext(request);
   const next = fakeNext();
   const response = await handle(ctx, next);
@@ -59,7 +57,7 @@ test('the first matching rule wins', async () => {
 });
 
 test('an exemption granted earlier is kept', async () => {
-  const { handle } = await instantiate(originExemption, banyan, fakeServices({ paths: pathServices, ip: ipServices }));
+  const { handle } = await instantiate(originExemption, banyan);
   const ctx = fakeContext(req('OPTIONS', '/'));
   ctx.exemption = { plugin: 'preflight', rule: 'preflight' };
   await handle(ctx, fakeNext());
@@ -67,7 +65,7 @@ test('an exemption granted earlier is kept', async () => {
 });
 
 test('secret header values are compared with services.timingSafeEqual', async () => {
-  const services = fakeServices({ paths: pathServices, ip: ipServices });
+  const services = fakeServices();
   const calls: string[] = [];
   services.timingSafeEqual = (a, b) => {
     calls.push(`${a}|${b}`);
@@ -104,7 +102,7 @@ test('methods follow Fetch normalisation', async () => {
   expect((await run(options, req('DELETE', '/'))).ctx.exemption?.rule).toBe('r');
   expect((await run(options, req('PATCH', '/'))).ctx.exemption?.rule).toBe('r');
   // Bun's Request uppercases every method, so give the context a raw lowercase one.
-  const { handle } = await instantiate(originExemption, options, fakeServices({ paths: pathServices, ip: ipServices }));
+  const { handle } = await instantiate(originExemption, options);
   const ctx = fakeContext(req('PATCH', '/'));
   Object.defineProperty(ctx.request, 'method', { value: 'patch' });
   await handle(ctx, fakeNext());
@@ -118,15 +116,15 @@ test('the response is whatever next() returned, untouched', async () => {
 });
 
 test('load-time warning for a rule any client could satisfy', async () => {
-  const { services } = await instantiate(originExemption, { rules: [{ name: 'open', origins: [APP], methods: ['GET'] }] }, fakeServices({ paths: pathServices, ip: ipServices }));
+  const { services } = await instantiate(originExemption, { rules: [{ name: 'open', origins: [APP], methods: ['GET'] }] });
   expect(services.warnings).toHaveLength(1);
   expect(services.warnings[0]).toContain('rule "open"');
-  const quiet = await instantiate(originExemption, { rules: [banyan.rules[0], { ...banyan.rules[1], require_headers: [{ name: 'X-Secret-Auth', value: 's' }] }] }, fakeServices({ paths: pathServices, ip: ipServices }));
+  const quiet = await instantiate(originExemption, { rules: [banyan.rules[0], { ...banyan.rules[1], require_headers: [{ name: 'X-Secret-Auth', value: 's' }] }] });
   expect(quiet.services.warnings).toEqual([]);
 });
 
 test('create throws on a bad rule, naming the value', async () => {
-  await expect(instantiate(originExemption, { rules: [{ name: 'r', origins: ['https://a.test:443'] }] }, fakeServices({ paths: pathServices, ip: ipServices }))).rejects.toThrow('"https://a.test:443"');
+  await expect(instantiate(originExemption, { rules: [{ name: 'r', origins: ['https://a.test:443'] }] })).rejects.toThrow('"https://a.test:443"');
 });
 
 test('the plugin declares itself as a non-auth plugin named origin-exemption', () => {
@@ -166,14 +164,14 @@ describe('[OPTIONS] means real preflights only', () => {
 });
 
 test('secret-valued required headers are stripped from upstream requests, presence-only ones are not', async () => {
-  const services = fakeServices({ paths: pathServices, ip: ipServices });
+  const services = fakeServices();
   await instantiate(
     originExemption,
     { rules: [{ name: 'key', origins: [APP], require_headers: ['X-Requested-With', { name: 'X-Api-Key', value: 'k1' }] }, banyan.rules[0]!] },
     services,
   );
   expect(services.stripped).toEqual({ cookies: [], headers: ['x-api-key'] });
-  const none = fakeServices({ paths: pathServices, ip: ipServices });
+  const none = fakeServices();
   await instantiate(originExemption, banyan, none);
   expect(none.stripped.headers).toEqual([]);
 });
@@ -184,7 +182,7 @@ test('paths that a lenient upstream reads as another path are never exempted', a
   for (const path of ['/public/..;/admin/secret', '/public/%2e%2e/admin', '/public/%252e%252e/admin', '/public/..%3b/admin', '/PUBLIC/page']) {
     const ctx = fakeContext(req('GET', '/'));
     Object.defineProperty(ctx, 'url', { value: { ...ctx.url, pathname: path } });
-    const { handle } = await instantiate(originExemption, options, fakeServices({ paths: pathServices, ip: ipServices }));
+    const { handle } = await instantiate(originExemption, options);
     await handle(ctx, fakeNext());
     expect({ path, exemption: ctx.exemption }).toEqual({ path, exemption: null });
   }

@@ -2,7 +2,7 @@ import type { OptionSchemas, Valibot } from '../../src/plugin-api/index.ts';
 import { compileMount, isUnderMountPath, mountPathProblem, type Mount } from './mount.ts';
 
 /** The options schema; built from the gateway's valibot so the plugin needs no node_modules. */
-export function optionsSchema(v: typeof Valibot, { duration }: OptionSchemas) {
+export function optionsSchema(v: typeof Valibot, { duration, requestHeaders }: OptionSchemas) {
   const mountPath = (what: string) =>
     v.pipe(
       v.string(),
@@ -21,10 +21,7 @@ export function optionsSchema(v: typeof Valibot, { duration }: OptionSchemas) {
     to: v.union([upstreamUrl, v.pipe(v.array(upstreamUrl), v.minLength(1, 'list at least one upstream URL'))]),
     strip_prefix: v.optional(v.boolean()),
     rewrite: v.optional(mountPath('rewrite')),
-    set_request_headers: v.optional(
-      v.record(v.string(), v.pipe(v.union([v.string(), v.number(), v.boolean()]), v.transform(String))),
-      {},
-    ),
+    set_request_headers: requestHeaders(),
     pass_identity_headers: v.optional(v.boolean(), false),
     timeout: v.pipe(duration('30s'), v.minValue(1, 'timeout must be a positive duration; use e.g. 500ms, 30s, 5m')),
     rewrite_location: v.optional(v.boolean(), true),
@@ -48,13 +45,8 @@ export interface ResolvedOptions {
 
 // Served by the gateway itself, never proxied.
 const RESERVED = ['/.gatehouse', '/.well-known/gatehouse'];
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Headers that frame the message or that the gateway owns; injecting them breaks proxying or trust.
-const FORBIDDEN = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'keep-alive', 'proxy-connection']);
-
 /**
- * Refuses contradictory or unsafe settings with an Error naming the offending value. Header
- * values are secrets: errors name the header, never its value.
+ * Refuses contradictory settings with an Error naming the offending value.
  */
 export function resolveOptions(o: PathPrefixOptions): ResolvedOptions {
   if (o.rewrite !== undefined && o.strip_prefix === false) {
@@ -66,16 +58,8 @@ export function resolveOptions(o: PathPrefixOptions): ResolvedOptions {
   }
   const replacement = o.rewrite !== undefined ? (o.rewrite === '/' ? '' : o.rewrite) : o.strip_prefix === false ? (o.prefix === '/' ? '' : o.prefix) : '';
   const headers: [string, string][] = [];
-  for (const [name, value] of Object.entries(o.set_request_headers)) {
-    if (!TOKEN.test(name)) throw new Error(`set_request_headers: "${name}" is not a valid header name`);
-    const lower = name.toLowerCase();
-    if (FORBIDDEN.has(lower)) throw new Error(`set_request_headers: "${name}" cannot be set by a plugin`);
-    // The identity assertion is the one header only Gatehouse may write; the service-token and
-    // token headers are exactly what a mount in front of another Gatehouse needs to send.
-    if (lower === 'x-gatehouse-jwt-assertion') throw new Error(`set_request_headers: "${name}" is reserved for the gateway`);
-    if (/[\r\n\0]/.test(value)) throw new Error(`set_request_headers: the value of "${name}" contains a line break or NUL`);
-    headers.push([name, value.trim()]);
-  }
+  // Names and values were checked by the engine's schema (services' requestHeaders()).
+  for (const [name, value] of Object.entries(o.set_request_headers)) headers.push([name, value.trim()]);
   return { mount, replacement, to: typeof o.to === 'string' ? [o.to] : [...o.to], timeoutMs: o.timeout, headers };
 }
 

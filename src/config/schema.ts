@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { headerNameProblem, headerValueProblem, TOKEN } from '../http/header-rules.ts';
 import { parseDuration } from './duration.ts';
 
 /** A duration (`500ms`, `30s`, `14h`) as milliseconds. */
@@ -24,7 +25,30 @@ const absoluteUrl = v.pipe(
 );
 
 const stringList = v.array(v.string());
-const headerMap = v.record(v.string(), v.pipe(v.union([v.string(), v.number(), v.boolean()]), v.transform(String)));
+
+/** Headers to add to requests (`request`) or responses: names and values checked by one rule. */
+export const headerMap = (direction: 'request' | 'response') =>
+  v.pipe(
+    v.record(
+      v.pipe(
+        v.string(),
+        v.rawCheck(({ dataset, addIssue }) => {
+          const problem = dataset.typed ? headerNameProblem(dataset.value, direction) : null;
+          if (problem) addIssue({ message: problem });
+        }),
+      ),
+      v.pipe(v.union([v.string(), v.number(), v.boolean()], 'expected a string'), v.transform(String)),
+    ),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      for (const [name, value] of Object.entries(dataset.value)) {
+        const problem = headerValueProblem(name, value);
+        if (problem) addIssue({ message: problem, path: [{ type: 'object', origin: 'value', input: dataset.value, key: name, value }] });
+      }
+    }),
+  );
+
+const headerNames = v.array(v.pipe(v.string(), v.regex(TOKEN, 'not a valid header name')));
 
 export const policySchema = v.strictObject({
   public: v.optional(v.boolean()),
@@ -57,9 +81,9 @@ export const routeSchema = v.strictObject({
   to: v.union([absoluteUrl, v.pipe(v.array(absoluteUrl), v.minLength(1, 'list at least one upstream'))]),
   policy: v.optional(policySchema),
   pass_identity_headers: v.optional(v.boolean(), false),
-  set_request_headers: v.optional(headerMap, {}),
-  remove_request_headers: v.optional(stringList, []),
-  set_response_headers: v.optional(headerMap, {}),
+  set_request_headers: v.optional(headerMap('request'), {}),
+  remove_request_headers: v.optional(headerNames, []),
+  set_response_headers: v.optional(headerMap('response'), {}),
   preserve_host_header: v.optional(v.boolean(), false),
   timeout: duration('30s'),
   allow_websockets: v.optional(v.boolean(), false),

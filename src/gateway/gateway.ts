@@ -57,6 +57,11 @@ export interface GatewayDeps {
   log: Logger;
   admin: Admin;
   createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger): AuthRuntime | Promise<AuthRuntime>;
+  /**
+   * The ports Gatehouse listens on, known once the server is up. A route `from` without a port
+   * answers on these and the scheme's default port only (`:*` for any).
+   */
+  listenPorts?: () => readonly string[];
 }
 
 /**
@@ -145,6 +150,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     }
     if (resolved.kind === 'none') return jsonError(404, 'no_route', requestId);
     const match = resolved;
+    if (host.port !== undefined && match.pattern.port === undefined && !match.pattern.anyPort && deps.listenPorts && !deps.listenPorts().includes(host.port)) {
+      // Another port in Host would become the upstream's X-Forwarded-Port and its absolute links.
+      return jsonError(421, 'misdirected_request', requestId, { message: `this route does not answer on port ${host.port}; write the port in its from (or :*)` });
+    }
     const route = match.route;
     record.route = route.info.id;
     const ctx = new Context(

@@ -5,14 +5,19 @@ import type { ConfigProblem } from '../config/errors.ts';
 import type { RouteConfig } from '../config/schema.ts';
 import type { Logger, OptionSchemas, Plugin, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
 import { compose, type Step } from '../pipeline/compose.ts';
-import { duration } from '../config/schema.ts';
+import { duration, headerMap } from '../config/schema.ts';
+import { TOKEN } from '../http/header-rules.ts';
 import { builtinPlugins } from '../plugin-loader/builtins.ts';
 import { loadPlugin } from '../plugin-loader/load-plugin.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import type { ConsumedCredentials } from '../proxy/proxy.ts';
 import { createServices } from './services.ts';
 
-export const optionSchemas: OptionSchemas = { duration: duration as OptionSchemas['duration'] };
+export const optionSchemas: OptionSchemas = {
+  duration: duration as OptionSchemas['duration'],
+  requestHeaders: () => v.optional(headerMap('request'), {}) as ReturnType<OptionSchemas['requestHeaders']>,
+  token: (what) => v.pipe(v.string(), v.regex(TOKEN, `not a valid ${what}`)),
+};
 
 export interface BuiltPipeline {
   run(ctx: RequestContext): Promise<Response>;

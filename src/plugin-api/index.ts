@@ -293,6 +293,14 @@ export interface IpServices {
 export interface OptionSchemas {
   /** A duration (`500ms`, `30s`, `1h30m`, or a number of seconds) as milliseconds; `fallback` when absent. */
   duration(fallback: string): Valibot.GenericSchema<string | number | undefined, number>;
+  /**
+   * Headers a plugin adds to upstream requests, checked like the route's `set_request_headers`:
+   * token names, no line breaks or NUL in values, nothing that frames the message, never the
+   * identity assertion. Numbers and booleans become strings; `{}` when absent.
+   */
+  requestHeaders(): Valibot.GenericSchema<Record<string, string | number | boolean> | undefined, Record<string, string>>;
+  /** An RFC 9110 token (a header, cookie or method name); `what` names it in the error. */
+  token(what: string): Valibot.GenericSchema<string, string>;
 }
 
 /** What a plugin module's default export is. */

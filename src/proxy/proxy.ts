@@ -29,31 +29,49 @@ export interface ProxyRoute {
 const ASSERTION_HEADER = 'x-gatehouse-jwt-assertion';
 
 /**
- * Headers that claim facts about the client or the original URL. Upstreams (and frameworks such
- * as Symfony, Spring or IIS rewrite modules) believe them, so only Gatehouse may set them.
+ * Headers that claim facts about the client, its identity or the original URL. Upstreams (and
+ * frameworks such as Symfony, Spring, IIS rewrite modules, or apps moved from oauth2-proxy,
+ * Pomerium, Cloudflare Access, ALB) believe them, so only Gatehouse may set them.
  */
 const CLIENT_CLAIMS = new Set([
   'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-forwarded-port',
-  'x-forwarded-prefix',
-  'x-forwarded-server',
-  'x-forwarded-ssl',
-  'x-forwarded-scheme',
   'x-real-ip',
   'x-client-ip',
+  'client-ip',
   'true-client-ip',
   'cf-connecting-ip',
   'fastly-client-ip',
   'x-cluster-client-ip',
-  'x-original-url',
+  'x-proxyuser-ip',
   'x-rewrite-url',
-  'x-original-uri',
-  'x-original-host',
   'x-host',
+  'x-url-scheme',
+  'front-end-https',
+  'x-arr-ssl',
+  'remote-user',
+  'x-user',
+  'x-email',
+  'x-client-cert',
 ]);
+const CLIENT_CLAIM_PREFIXES = [
+  'x-forwarded-',
+  'x-original-',
+  'x-envoy-',
+  'x-remote-',
+  'x-auth-request-',
+  'x-amzn-oidc-',
+  'cf-access-',
+  'x-goog-authenticated-',
+  'x-pomerium-',
+  'ssl-client-',
+  'x-ssl-',
+];
+
+function isClientClaim(name: string): boolean {
+  if (CLIENT_CLAIMS.has(name)) return true;
+  for (const prefix of CLIENT_CLAIM_PREFIXES) if (name.startsWith(prefix)) return true;
+  return false;
+}
 
 /** Method overrides turn an exempted preflight or GET into a DELETE at frameworks that honour them. */
 const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-method-override', 'x-http-method']);
@@ -145,7 +163,7 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
     }
     return (
       name.startsWith('x-gatehouse-') ||
-      CLIENT_CLAIMS.has(name) ||
+      isClientClaim(name) ||
       consumed.headers.has(name) ||
       (exempted && METHOD_OVERRIDES.has(name))
     );
@@ -156,6 +174,9 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
     if (kept) headers.set('cookie', kept);
     else headers.delete('cookie');
   }
+  // Repeated identical Content-Length headers arrive joined ("5, 5"); fetch refuses that form.
+  const length = headers.get('content-length');
+  if (length?.includes(',')) headers.set('content-length', length.split(',', 1)[0]!.trim());
   for (const name of route.removeRequestHeaders) headers.delete(name);
   for (const [name, value] of ctx.upstream.headers) headers.set(name, value);
   const url = ctx.url;

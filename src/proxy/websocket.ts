@@ -15,6 +15,12 @@ export interface TunnelData {
 /** A client may queue this much before the upstream answers; past it the tunnel closes (1009). */
 export const MAX_PENDING_MESSAGES = 64;
 export const MAX_PENDING_BYTES = 1024 * 1024;
+/**
+ * Bytes either side may have waiting for a slow reader. Neither end of a tunnel can be paused,
+ * so a peer that stops reading gets the tunnel closed (1013, try again later) rather than the
+ * gateway holding its backlog.
+ */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Marks the Response the pipeline returns once the client connection has been upgraded. */
 const upgraded = new WeakSet<Response>();
@@ -39,6 +45,7 @@ export function isWebSocketRequest(request: Request): boolean {
  * does, messages flow both ways as they arrive, and either side closing closes the other.
  */
 export const tunnelHandler: WebSocketHandler<TunnelData> = {
+  backpressureLimit: MAX_BUFFERED_BYTES,
   open(client) {
     const { data } = client;
     const upstream = new WebSocket(data.upstreamUrl, { headers: data.headers, protocols: data.protocols } as never);
@@ -48,7 +55,13 @@ export const tunnelHandler: WebSocketHandler<TunnelData> = {
       for (const message of data.pending) upstream.send(message);
       data.pending.length = 0;
     };
-    upstream.onmessage = (event) => client.send(event.data as string | ArrayBuffer);
+    upstream.onmessage = (event) => {
+      // 0: Bun dropped the message (the client's backlog is over backpressureLimit).
+      if (client.send(event.data as string | ArrayBuffer) === 0) {
+        closeQuietly(client, 1013, 'client too slow');
+        upstream.close(1013, 'client too slow');
+      }
+    };
     upstream.onclose = (event) => closeQuietly(client, event.code, event.reason);
     upstream.onerror = () => closeQuietly(client, 1011, 'upstream error');
   },
@@ -56,6 +69,11 @@ export const tunnelHandler: WebSocketHandler<TunnelData> = {
     const { data } = client;
     const upstream = data.upstream;
     if (upstream?.readyState === WebSocket.OPEN) {
+      if (upstream.bufferedAmount > MAX_BUFFERED_BYTES) {
+        closeQuietly(client, 1013, 'upstream too slow');
+        upstream.close(1013, 'upstream too slow');
+        return;
+      }
       upstream.send(message);
       return;
     }

@@ -41,7 +41,8 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log, admin } = options;
-  const deps: GatewayDeps = { log, admin, createAuth: options.createAuth };
+  let listeningOn: readonly string[] = [];
+  const deps: GatewayDeps = { log, admin, createAuth: options.createAuth, listenPorts: () => listeningOn };
   let current = await buildGateway(loadConfigFile(options.configFile, options.env), deps);
   for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
   const config = current.loaded.config;
@@ -79,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return jsonError(500, 'internal_error', newRequestId());
     },
   });
+  listeningOn = [String(server.port)];
   admin.ready = true;
   const scheme = config.tls ? 'https' : 'http';
   const url = `${scheme}://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${server.port}`;

@@ -68,7 +68,7 @@ export async function startGateway(
     env: { ...process.env, ...options.env },
     listen: options.listen ?? '127.0.0.1:0',
   });
-  const defaultHost = new URL(server.gateway.loaded.config.routes[0]!.from.replace('*.', 'wildcard.')).host;
+  const defaultHost = new URL(server.gateway.loaded.config.routes[0]!.from.replace('*.', 'wildcard.').replace(/:\*$/, '')).host;
   return {
     origin: server.url,
     port: server.port,

@@ -1,8 +1,12 @@
 /**
- * Test-only helpers: a fake request context and fake load-time services, so plugin unit
- * tests run a handler without the engine. Never imported by plugin code.
+ * Test-only helpers: a fake request context and load-time services, so plugin unit tests run a
+ * handler without a server. The path and address readings and the option schemas are the
+ * engine's own, so a plugin is judged by the rules it will run under. Never imported by plugin code.
  */
 import * as v from 'valibot';
+import { optionSchemas } from '../gateway/route-pipeline.ts';
+import { ipServices } from '../http/cidr.ts';
+import { pathServices } from '../http/path/index.ts';
 import type {
   Handler,
   Logger,
@@ -92,8 +96,8 @@ export function fakeServices(overrides: Partial<PluginServices> = {}): PluginSer
     upstream: unused,
     jwt: { sign: unused, verifyOwn: unused, verifier: unused },
     session: { cookieName: '_gatehouse', loginUrl: unused, serviceToken: unused },
-    paths: { hazard: unused, strictSegments: unused, lenientSegments: unused },
-    ip: { parse: unused, ranges: unused },
+    paths: pathServices,
+    ip: ipServices,
     cookies: { get: unused, serialize: unused },
     counter: () => ({ inc() {} }),
     ttlStore: unused,
@@ -105,19 +109,12 @@ export function fakeServices(overrides: Partial<PluginServices> = {}): PluginSer
   };
 }
 
-/** Plugin tests that need the engine's option schemas pass them in (this file stays engine-free). */
-const noOptionSchemas: OptionSchemas = {
-  duration() {
-    throw new Error('instantiate(): pass the engine optionSchemas for a plugin whose options use duration()');
-  },
-};
-
 /** Validates `options` with the plugin's schema and creates the handler, as the engine would. */
 export async function instantiate(
   plugin: Plugin,
   options: Record<string, unknown>,
   services = fakeServices(),
-  schemas: OptionSchemas = noOptionSchemas,
+  schemas: OptionSchemas = optionSchemas,
 ): Promise<{ handle: Handler; services: PluginServices & { warnings: string[] } }> {
   const parsed = plugin.options ? v.parse(plugin.options(v, schemas), options) : options;
   const made: Handler | PluginInstance = await plugin.create(parsed as never, services);

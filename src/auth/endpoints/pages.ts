@@ -24,7 +24,7 @@ export interface SignInPageValues {
 }
 
 const hidden = (name: string, value: string | undefined) =>
-  value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  value === undefined ? '' : `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
 
 export function renderSignInPage(v: SignInPageValues): string {
   return page(

@@ -81,9 +81,9 @@ function silentHandoffAllowed(request: Request): boolean {
 /** "Continue to <host>?", whose button repeats this request with a `confirm` token. */
 function continuePage(ctx: AuthContext, request: Request, info: RequestInfo, who: string, returnTo: string): Response {
   const { seed, cookies } = csrfSeed(ctx, request);
-  const fields: Record<string, string> = {};
-  for (const [k, v] of info.url.searchParams) if (k !== 'confirm') fields[k] = v;
-  fields.confirm = ctx.csrf.tokenFor(seed, 'handoff');
+  // Only the values this endpoint reads, already checked: nothing else of the link is echoed.
+  const handoff = validHandoffHash(info.url.searchParams.get('handoff'));
+  const fields: Record<string, string> = { redirect_uri: returnTo, ...(handoff ? { handoff } : {}), confirm: ctx.csrf.tokenFor(seed, 'handoff') };
   return html(renderContinuePage({ action: Paths.signIn, host: new URL(returnTo).host, who, fields }), 200, cookies);
 }
 
