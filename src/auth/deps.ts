@@ -13,14 +13,14 @@ import type { StaticProvider } from './providers/static-provider.ts';
 import type { Throttle } from './session/throttle.ts';
 import type { OwnTokens } from './tokens/own-tokens.ts';
 
-export interface RequestInfo {
+export interface EndpointRequest {
   requestId: string;
   clientIp: string;
   /** The URL as the client addressed it. */
   url: URL;
 }
 
-export interface AuthContext {
+export interface AuthDeps {
   /** `authenticate.url`'s origin; undefined when no `authenticate` block is configured. */
   authOrigin: string | undefined;
   provider: 'oidc' | 'static' | undefined;
@@ -58,16 +58,16 @@ export const Paths = {
 } as const;
 
 /** `raw` as a safe absolute return URL for the request `info` answers (see `safeReturnUrl`). */
-export function returnUrl(ctx: AuthContext, raw: string | null | undefined, info: RequestInfo): string {
+export function returnUrl(ctx: AuthDeps, raw: string | null | undefined, info: EndpointRequest): string {
   return safeReturnUrl(raw, info.url, (url) => ctx.isAllowedOrigin(url, info.url));
 }
 
 /** Whether a cookie set by the sign-in host also reaches `hostname` (both under `cookie_domain`). */
-export function sharesCookieWithAuth(ctx: AuthContext, hostname: string): boolean {
+export function sharesCookieWithAuth(ctx: AuthDeps, hostname: string): boolean {
   return ctx.authOrigin !== undefined && ctx.sessions.covers(hostname) && ctx.sessions.covers(new URL(ctx.authOrigin).hostname);
 }
 
 /** The helper-cookie attributes: short-lived, HttpOnly, Secure as configured. */
-export function helperCookie(ctx: AuthContext, path: string, maxAge: number, sameSite: 'lax' | 'strict' = 'lax') {
+export function helperCookie(ctx: AuthDeps, path: string, maxAge: number, sameSite: 'lax' | 'strict' = 'lax') {
   return { path, maxAge, secure: ctx.sessions.settings.cookie_secure, httpOnly: true, sameSite };
 }

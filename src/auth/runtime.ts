@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Identity, JwtServices, Logger, Policy, SessionServices, CookieServices } from '../plugin-api/index.ts';
 import { createAssertionSigner } from './tokens/assertion.ts';
 import { createConcurrencyLimit, type ConcurrencyLimitOptions } from './providers/concurrency.ts';
-import { Paths, type AuthContext, type RequestInfo } from './deps.ts';
+import { Paths, type AuthDeps, type EndpointRequest } from './deps.ts';
 import { cookieServices } from './session/cookies.ts';
 import { createCsrf } from './session/csrf.ts';
 import { createDispatcher, type ExtraEndpoints } from './endpoints/dispatch.ts';
@@ -35,7 +35,7 @@ export interface AuthRuntime {
   /** `{"keys": [...]}` as served at `/.well-known/gatehouse/jwks.json`. */
   jwks(): { keys: PublicJwk[] };
   /** Answers Gatehouse's own endpoints; null when the request is for a route. */
-  handle(request: Request, info: RequestInfo): Promise<Response | null>;
+  handle(request: Request, info: EndpointRequest): Promise<Response | null>;
   close(): void;
 }
 
@@ -78,7 +78,7 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
   const routeAllowed = originMatcher(options.routeOrigins, { ports: listenPort && listenPort !== '0' ? [listenPort] : [] });
   const cookieName = config.session.cookie_name;
 
-  const ctx: AuthContext = {
+  const deps: AuthDeps = {
     authOrigin,
     provider: auth?.provider,
     tokens,
@@ -116,8 +116,8 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     evaluatePolicy,
     signAssertion: createAssertionSigner(tokens),
     jwks: () => keys.jwks,
-    handle: createDispatcher(ctx, keys.jwks, {
-      ...(options.tokenAudiences?.length ? { [Paths.token]: createTokenEndpoint(ctx, options.tokenAudiences) } : {}),
+    handle: createDispatcher(deps, keys.jwks, {
+      ...(options.tokenAudiences?.length ? { [Paths.token]: createTokenEndpoint(deps, options.tokenAudiences) } : {}),
       ...options.endpoints,
     }),
     close() {

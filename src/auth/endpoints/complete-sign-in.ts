@@ -2,7 +2,7 @@
  * The last step of every sign-in: send the browser back to where it was going, through a
  * hand-off code when the destination host cannot see the sign-in host's cookie.
  */
-import { Paths, sharesCookieWithAuth, type AuthContext } from '../deps.ts';
+import { Paths, sharesCookieWithAuth, type AuthDeps } from '../deps.ts';
 import type { SessionClaims } from '../session/sessions.ts';
 import { redirect } from './http.ts';
 
@@ -17,9 +17,9 @@ export function validHandoffHash(value: string | null | undefined): string | und
  * Whether finishing a sign-in for `returnTo` mints a hand-off code: the destination cannot see the
  * sign-in host's cookie and has already stored its nonce (`handoff`).
  */
-export function issuesCode(ctx: AuthContext, returnTo: string, handoff: string | undefined): boolean {
+export function issuesCode(deps: AuthDeps, returnTo: string, handoff: string | undefined): boolean {
   const target = new URL(returnTo);
-  return handoff !== undefined && target.origin !== ctx.authOrigin && !sharesCookieWithAuth(ctx, target.hostname);
+  return handoff !== undefined && target.origin !== deps.authOrigin && !sharesCookieWithAuth(deps, target.hostname);
 }
 
 /**
@@ -27,20 +27,20 @@ export function issuesCode(ctx: AuthContext, returnTo: string, handoff: string |
  * `fresh` marks a response that has just set the session cookie.
  */
 export async function completeSignIn(
-  ctx: AuthContext,
+  deps: AuthDeps,
   args: { session: SessionClaims; returnTo: string; handoff?: string; cookies?: string[]; fresh?: boolean; status?: number },
 ): Promise<Response> {
   const target = new URL(args.returnTo);
   const cookies = args.cookies ?? [];
-  const viaPage = args.fresh === true && ctx.sessions.settings.cookie_same_site === 'strict';
-  if (target.origin === ctx.authOrigin || sharesCookieWithAuth(ctx, target.hostname)) {
+  const viaPage = args.fresh === true && deps.sessions.settings.cookie_same_site === 'strict';
+  if (target.origin === deps.authOrigin || sharesCookieWithAuth(deps, target.hostname)) {
     return redirect(args.returnTo, cookies, { status: args.status, viaPage });
   }
   if (!args.handoff) {
     // The destination host has not set its nonce cookie yet: let it, and it sends the browser back here.
     return redirect(`${target.origin}${Paths.signIn}?redirect_uri=${encodeURIComponent(args.returnTo)}`, cookies, { status: args.status });
   }
-  const code = await ctx.handoff.issue({ origin: target.origin, nonceHash: args.handoff }, { session: args.session, returnTo: args.returnTo });
+  const code = await deps.handoff.issue({ origin: target.origin, nonceHash: args.handoff }, { session: args.session, returnTo: args.returnTo });
   return redirect(`${target.origin}${Paths.callback}?code=${code}`, cookies, { status: args.status });
 }
 

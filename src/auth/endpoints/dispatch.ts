@@ -2,7 +2,7 @@
  * Which of Gatehouse's own endpoints answers a request, before any route is looked up.
  */
 import { declaresTooLarge } from '../../http/read-capped-body.ts';
-import { Paths, type AuthContext, type RequestInfo } from '../deps.ts';
+import { Paths, type AuthDeps, type EndpointRequest } from '../deps.ts';
 import { payloadTooLarge } from './form.ts';
 import { handoffCallback } from './handoff-callback.ts';
 import { html, jsonError, redirect } from './http.ts';
@@ -13,7 +13,7 @@ import { signedOut, signOut, signOutPage } from './sign-out.ts';
 import { staticSignIn } from './static-sign-in.ts';
 import { userEndpoint } from './user.ts';
 
-export type Endpoint = (request: Request, info: RequestInfo) => Promise<Response> | Response;
+export type Endpoint = (request: Request, info: EndpointRequest) => Promise<Response> | Response;
 
 /**
  * Extra `/.gatehouse/*` endpoints served on every host, by path. `/.gatehouse/token` (issue 4)
@@ -21,19 +21,19 @@ export type Endpoint = (request: Request, info: RequestInfo) => Promise<Response
  */
 export type ExtraEndpoints = Partial<Record<string, Endpoint>>;
 
-const methodNotAllowed = (info: RequestInfo, allow: string) => jsonError(405, 'method_not_allowed', info.requestId, {}, { allow });
+const methodNotAllowed = (info: EndpointRequest, allow: string) => jsonError(405, 'method_not_allowed', info.requestId, {}, { allow });
 
 /**
  * Builds `handle(request, info)`: answers the reserved paths on every host and everything on
  * the sign-in host; null for anything else (the route pipeline takes it).
  */
-export function createDispatcher(ctx: AuthContext, jwks: object, extra: ExtraEndpoints = {}) {
+export function createDispatcher(deps: AuthDeps, jwks: object, extra: ExtraEndpoints = {}) {
   const jwksBody = JSON.stringify(jwks);
 
-  return async function handle(request: Request, info: RequestInfo): Promise<Response | null> {
+  return async function handle(request: Request, info: EndpointRequest): Promise<Response | null> {
     const path = info.url.pathname;
     const method = request.method;
-    const onAuthHost = ctx.authOrigin !== undefined && info.url.origin === ctx.authOrigin;
+    const onAuthHost = deps.authOrigin !== undefined && info.url.origin === deps.authOrigin;
     const get = method === 'GET' || method === 'HEAD';
 
     if (path === Paths.jwks) {
@@ -46,37 +46,37 @@ export function createDispatcher(ctx: AuthContext, jwks: object, extra: ExtraEnd
     if (!path.startsWith('/.gatehouse/')) {
       if (path !== '/') return jsonError(404, 'not_found', info.requestId);
       if (!get) return methodNotAllowed(info, 'GET, HEAD');
-      const identity = await ctx.sessions.read(request);
+      const identity = await deps.sessions.read(request);
       if (!identity) return redirect(Paths.signIn);
       return html(renderSignedInPage(identity.email ?? identity.name ?? identity.subject, Paths.signOut));
     }
 
     const endpoint = extra[path];
     if (endpoint) return endpoint(request, info);
-    if (ctx.authOrigin === undefined && path !== Paths.user) return jsonError(404, 'sign_in_not_configured', info.requestId);
+    if (deps.authOrigin === undefined && path !== Paths.user) return jsonError(404, 'sign_in_not_configured', info.requestId);
 
     switch (path) {
       case Paths.signIn:
-        if (onAuthHost && method === 'POST') return staticSignIn(ctx, request, info);
+        if (onAuthHost && method === 'POST') return staticSignIn(deps, request, info);
         if (!get) return methodNotAllowed(info, onAuthHost ? 'GET, HEAD, POST' : 'GET, HEAD');
-        return onAuthHost ? authHostSignIn(ctx, request, info) : routeHostSignIn(ctx, request, info);
+        return onAuthHost ? authHostSignIn(deps, request, info) : routeHostSignIn(deps, request, info);
       case Paths.callback:
         if (!get) return methodNotAllowed(info, 'GET, HEAD');
-        return handoffCallback(ctx, request, info);
+        return handoffCallback(deps, request, info);
       case Paths.signOut:
-        if (method === 'POST') return signOut(ctx, request, info);
+        if (method === 'POST') return signOut(deps, request, info);
         if (!get) return methodNotAllowed(info, 'GET, HEAD, POST');
-        return signOutPage(ctx, request, info);
+        return signOutPage(deps, request, info);
       case Paths.user:
         if (!get) return methodNotAllowed(info, 'GET, HEAD');
-        return userEndpoint(ctx, request, info);
+        return userEndpoint(deps, request, info);
       case Paths.oidcCallback:
-        if (!onAuthHost || !ctx.oidc) break;
+        if (!onAuthHost || !deps.oidc) break;
         if (!get) return methodNotAllowed(info, 'GET, HEAD');
-        return oidcCallback(ctx, request, info);
+        return oidcCallback(deps, request, info);
       case Paths.signedOut:
         if (!onAuthHost) break;
-        return signedOut(ctx, info);
+        return signedOut(deps, info);
     }
     return jsonError(404, 'not_found', info.requestId);
   };

@@ -3,16 +3,16 @@
  * and checked to come from Gatehouse's own page.
  */
 import { DEFAULT_BODY_CAP, readCappedBody } from '../../http/read-capped-body.ts';
-import type { RequestInfo } from '../deps.ts';
+import type { EndpointRequest } from '../deps.ts';
 import { jsonError } from './http.ts';
 
 /** 413 for a body over the cap; `Connection: close` because the rest of it is never read. */
-export function payloadTooLarge(info: RequestInfo): Response {
+export function payloadTooLarge(info: EndpointRequest): Response {
   return jsonError(413, 'payload_too_large', info.requestId, { message: `request bodies here are limited to ${DEFAULT_BODY_CAP} bytes` }, { connection: 'close' });
 }
 
 /** The urlencoded form in `request`, or the error response (400 not a form, 413 too large). */
-export async function readForm(request: Request, info: RequestInfo): Promise<URLSearchParams | Response> {
+export async function readForm(request: Request, info: EndpointRequest): Promise<URLSearchParams | Response> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) {
     return jsonError(400, 'invalid_request', info.requestId, { message: 'expected a urlencoded form' });
   }

@@ -3,20 +3,20 @@
  * host and sets this host's own trust cookie.
  */
 import { getCookie } from '../session/cookies.ts';
-import { Paths, type AuthContext, type RequestInfo } from '../deps.ts';
+import { Paths, type AuthDeps, type EndpointRequest } from '../deps.ts';
 import { HandoffError, hashNonce } from '../session/handoff.ts';
 import { jsonError, redirect } from './http.ts';
 import { safeReturnUrl } from '../session/return-url.ts';
 
-export async function handoffCallback(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
-  const nonce = getCookie(request, ctx.cookies.handoffNonce);
+export async function handoffCallback(deps: AuthDeps, request: Request, info: EndpointRequest): Promise<Response> {
+  const nonce = getCookie(request, deps.cookies.handoffNonce);
   const code = info.url.searchParams.get('code') ?? '';
   let redeemed;
   try {
-    redeemed = await ctx.handoff.redeem(code, { origin: info.url.origin, nonceHash: nonce ? hashNonce(nonce) : undefined });
+    redeemed = await deps.handoff.redeem(code, { origin: info.url.origin, nonceHash: nonce ? hashNonce(nonce) : undefined });
   } catch (e) {
     if (!(e instanceof HandoffError)) throw e;
-    ctx.log.warn('hand-off refused', { request_id: info.requestId, reason: e.message });
+    deps.log.warn('hand-off refused', { request_id: info.requestId, reason: e.message });
     return jsonError(400, 'invalid_handoff', info.requestId, {
       message: e.message,
       login_url: `${info.url.origin}${Paths.signIn}?redirect_uri=%2F`,
@@ -24,8 +24,8 @@ export async function handoffCallback(ctx: AuthContext, request: Request, info: 
   }
   // The code names its return URL, signed; it must still be on this host.
   const returnTo = safeReturnUrl(redeemed.returnTo, info.url, () => false);
-  const { token, session } = await ctx.sessions.issue(redeemed.session, { sid: redeemed.session.sid, exp: redeemed.session.exp });
-  return redirect(returnTo, [ctx.sessions.setCookie(token, session.exp, info.url.hostname)], {
-    viaPage: ctx.sessions.settings.cookie_same_site === 'strict',
+  const { token, session } = await deps.sessions.issue(redeemed.session, { sid: redeemed.session.sid, exp: redeemed.session.exp });
+  return redirect(returnTo, [deps.sessions.setCookie(token, session.exp, info.url.hostname)], {
+    viaPage: deps.sessions.settings.cookie_same_site === 'strict',
   });
 }

@@ -3,7 +3,7 @@
  */
 import { getCookie, serializeCookie } from '../session/cookies.ts';
 import { completeSignIn, issuesCode, sessionOf, validHandoffHash } from './complete-sign-in.ts';
-import { helperCookie, Paths, returnUrl, sharesCookieWithAuth, type AuthContext, type RequestInfo } from '../deps.ts';
+import { helperCookie, Paths, returnUrl, sharesCookieWithAuth, type AuthDeps, type EndpointRequest } from '../deps.ts';
 import { hashNonce, newHandoffNonce } from '../session/handoff.ts';
 import { html, jsonError, redirect } from './http.ts';
 import { startOidc } from './oidc-callback.ts';
@@ -17,21 +17,21 @@ const CSRF_MAX_AGE = 2 * 60 * 60;
  * On a route host: back to `redirect_uri` when this host already has a session; otherwise to the
  * sign-in host, first storing a hand-off nonce cookie when this host needs its own cookie.
  */
-export async function routeHostSignIn(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
-  const returnTo = returnUrl(ctx, info.url.searchParams.get('redirect_uri'), info);
-  const toAuth = (extra = '') => `${ctx.authOrigin}${Paths.signIn}?redirect_uri=${encodeURIComponent(returnTo)}${extra}`;
+export async function routeHostSignIn(deps: AuthDeps, request: Request, info: EndpointRequest): Promise<Response> {
+  const returnTo = returnUrl(deps, info.url.searchParams.get('redirect_uri'), info);
+  const toAuth = (extra = '') => `${deps.authOrigin}${Paths.signIn}?redirect_uri=${encodeURIComponent(returnTo)}${extra}`;
   if (new URL(returnTo).origin !== info.url.origin) return redirect(toAuth());
-  if (await ctx.sessions.read(request)) return redirect(returnTo);
-  if (sharesCookieWithAuth(ctx, info.url.hostname)) {
+  if (await deps.sessions.read(request)) return redirect(returnTo);
+  if (sharesCookieWithAuth(deps, info.url.hostname)) {
     // A stale host-only cookie from before `cookie_domain` was set would be sent first and shadow
     // the new domain cookie forever; clear it on the way.
-    return redirect(toAuth(), [serializeCookie(ctx.sessions.cookieName, '', { path: '/', maxAge: 0 })]);
+    return redirect(toAuth(), [serializeCookie(deps.sessions.cookieName, '', { path: '/', maxAge: 0 })]);
   }
   // Reusing an existing nonce lets several tabs sign in at once without invalidating each other.
-  const existing = getCookie(request, ctx.cookies.handoffNonce);
+  const existing = getCookie(request, deps.cookies.handoffNonce);
   const nonce = existing && /^[\w-]{24}$/.test(existing) ? existing : newHandoffNonce();
   // Path /.gatehouse/ so the next sign-in here sees (and reuses) it, and the callback reads it.
-  const cookie = serializeCookie(ctx.cookies.handoffNonce, nonce, helperCookie(ctx, '/.gatehouse/', NONCE_MAX_AGE));
+  const cookie = serializeCookie(deps.cookies.handoffNonce, nonce, helperCookie(deps, '/.gatehouse/', NONCE_MAX_AGE));
   return redirect(toAuth(`&handoff=${hashNonce(nonce)}`), [cookie]);
 }
 
@@ -39,25 +39,25 @@ export async function routeHostSignIn(ctx: AuthContext, request: Request, info: 
  * The CSRF seed cookie: the existing one, or a new one plus its `Set-Cookie`. Its path is
  * `/.gatehouse/` so that the sign-in, sign-out and hand-off confirmation forms all see it.
  */
-export function csrfSeed(ctx: AuthContext, request: Request): { seed: string; cookies: string[] } {
-  const existing = getCookie(request, ctx.cookies.csrf);
+export function csrfSeed(deps: AuthDeps, request: Request): { seed: string; cookies: string[] } {
+  const existing = getCookie(request, deps.cookies.csrf);
   if (existing && /^[\w-]{24}$/.test(existing)) return { seed: existing, cookies: [] };
-  const seed = ctx.csrf.newSeed();
-  return { seed, cookies: [serializeCookie(ctx.cookies.csrf, seed, helperCookie(ctx, '/.gatehouse/', CSRF_MAX_AGE, 'strict'))] };
+  const seed = deps.csrf.newSeed();
+  return { seed, cookies: [serializeCookie(deps.cookies.csrf, seed, helperCookie(deps, '/.gatehouse/', CSRF_MAX_AGE, 'strict'))] };
 }
 
 /** Renders the static provider's form (used by GET and by failed POSTs). */
 export function signInPage(
-  ctx: AuthContext,
+  deps: AuthDeps,
   request: Request,
   values: { returnTo: string; handoff?: string; email?: string; error?: string },
   status = 200,
   extraCookies: string[] = [],
 ): Response {
-  const { seed, cookies } = csrfSeed(ctx, request);
+  const { seed, cookies } = csrfSeed(deps, request);
   const body = renderSignInPage({
     action: Paths.signIn,
-    csrf: ctx.csrf.tokenFor(seed),
+    csrf: deps.csrf.tokenFor(seed),
     redirectUri: values.returnTo,
     handoff: values.handoff,
     email: values.email,
@@ -79,28 +79,28 @@ function silentHandoffAllowed(request: Request): boolean {
 }
 
 /** "Continue to <host>?", whose button repeats this request with a `confirm` token. */
-function continuePage(ctx: AuthContext, request: Request, info: RequestInfo, who: string, returnTo: string): Response {
-  const { seed, cookies } = csrfSeed(ctx, request);
+function continuePage(deps: AuthDeps, request: Request, info: EndpointRequest, who: string, returnTo: string): Response {
+  const { seed, cookies } = csrfSeed(deps, request);
   // Only the values this endpoint reads, already checked: nothing else of the link is echoed.
   const handoff = validHandoffHash(info.url.searchParams.get('handoff'));
-  const fields: Record<string, string> = { redirect_uri: returnTo, ...(handoff ? { handoff } : {}), confirm: ctx.csrf.tokenFor(seed, 'handoff') };
+  const fields: Record<string, string> = { redirect_uri: returnTo, ...(handoff ? { handoff } : {}), confirm: deps.csrf.tokenFor(seed, 'handoff') };
   return html(renderContinuePage({ action: Paths.signIn, host: new URL(returnTo).host, who, fields }), 200, cookies);
 }
 
 /** On the sign-in host: finish at once when signed in here, else the form or the provider's redirect. */
-export async function authHostSignIn(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
-  const returnTo = returnUrl(ctx, info.url.searchParams.get('redirect_uri'), info);
+export async function authHostSignIn(deps: AuthDeps, request: Request, info: EndpointRequest): Promise<Response> {
+  const returnTo = returnUrl(deps, info.url.searchParams.get('redirect_uri'), info);
   const handoff = validHandoffHash(info.url.searchParams.get('handoff'));
-  const identity = await ctx.sessions.read(request);
+  const identity = await deps.sessions.read(request);
   if (identity) {
-    const confirmed = ctx.csrf.check(getCookie(request, ctx.cookies.csrf), info.url.searchParams.get('confirm'), 'handoff');
-    if (issuesCode(ctx, returnTo, handoff) && !silentHandoffAllowed(request) && !confirmed) {
-      ctx.log.info('hand-off needs a click: cross-site request', { request_id: info.requestId, target: new URL(returnTo).origin });
-      return continuePage(ctx, request, info, identity.email ?? identity.name ?? identity.subject, returnTo);
+    const confirmed = deps.csrf.check(getCookie(request, deps.cookies.csrf), info.url.searchParams.get('confirm'), 'handoff');
+    if (issuesCode(deps, returnTo, handoff) && !silentHandoffAllowed(request) && !confirmed) {
+      deps.log.info('hand-off needs a click: cross-site request', { request_id: info.requestId, target: new URL(returnTo).origin });
+      return continuePage(deps, request, info, identity.email ?? identity.name ?? identity.subject, returnTo);
     }
-    return completeSignIn(ctx, { session: sessionOf(identity.claims), returnTo, handoff });
+    return completeSignIn(deps, { session: sessionOf(identity.claims), returnTo, handoff });
   }
-  if (ctx.provider === 'oidc') return startOidc(ctx, info, returnTo, handoff);
-  if (ctx.provider === 'static') return signInPage(ctx, request, { returnTo, handoff });
+  if (deps.provider === 'oidc') return startOidc(deps, info, returnTo, handoff);
+  if (deps.provider === 'static') return signInPage(deps, request, { returnTo, handoff });
   return jsonError(404, 'sign_in_not_configured', info.requestId);
 }

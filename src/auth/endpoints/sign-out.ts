@@ -14,17 +14,17 @@
  */
 import type { Identity } from '../../plugin-api/index.ts';
 import { getCookie } from '../session/cookies.ts';
-import { Paths, returnUrl, type AuthContext, type RequestInfo } from '../deps.ts';
+import { Paths, returnUrl, type AuthDeps, type EndpointRequest } from '../deps.ts';
 import { postedFromOrigin, readForm } from './form.ts';
 import { html, redirect } from './http.ts';
 import { csrfSeed } from './sign-in.ts';
 import { renderSignOutPage } from './pages.ts';
 
-function confirmPage(ctx: AuthContext, request: Request, identity: Identity | null, returnTo: string, error?: string, status = 200): Response {
-  const { seed, cookies } = csrfSeed(ctx, request);
+function confirmPage(deps: AuthDeps, request: Request, identity: Identity | null, returnTo: string, error?: string, status = 200): Response {
+  const { seed, cookies } = csrfSeed(deps, request);
   const body = renderSignOutPage({
     action: Paths.signOut,
-    csrf: ctx.csrf.tokenFor(seed, 'sign-out'),
+    csrf: deps.csrf.tokenFor(seed, 'sign-out'),
     redirectUri: returnTo,
     who: identity ? (identity.email ?? identity.name ?? identity.subject) : undefined,
     error,
@@ -33,52 +33,52 @@ function confirmPage(ctx: AuthContext, request: Request, identity: Identity | nu
 }
 
 /** Clears the sign-in host's cookie, then the provider's session (OIDC) or straight back. */
-async function signOutOnAuthHost(ctx: AuthContext, info: RequestInfo, identity: Identity | null, returnTo: string): Promise<Response> {
-  const clear = ctx.sessions.clearCookies(info.url.hostname);
-  if (identity) ctx.log.info('signed out', { request_id: info.requestId, subject: identity.subject });
-  if (ctx.oidc) {
+async function signOutOnAuthHost(deps: AuthDeps, info: EndpointRequest, identity: Identity | null, returnTo: string): Promise<Response> {
+  const clear = deps.sessions.clearCookies(info.url.hostname);
+  if (identity) deps.log.info('signed out', { request_id: info.requestId, subject: identity.subject });
+  if (deps.oidc) {
     try {
-      const url = await ctx.oidc.logoutUrl(`${ctx.authOrigin}${Paths.signedOut}`, returnTo);
+      const url = await deps.oidc.logoutUrl(`${deps.authOrigin}${Paths.signedOut}`, returnTo);
       if (url) return redirect(url, clear, { status: 303 });
     } catch (e) {
-      ctx.log.warn('RP-initiated logout skipped: provider unavailable', { request_id: info.requestId, error: (e as Error).message });
+      deps.log.warn('RP-initiated logout skipped: provider unavailable', { request_id: info.requestId, error: (e as Error).message });
     }
   }
   return redirect(returnTo, clear, { status: 303 });
 }
 
 /** GET: the confirmation page; on the sign-in host, a valid hop token for this session signs out at once. */
-export async function signOutPage(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
-  const returnTo = returnUrl(ctx, info.url.searchParams.get('redirect_uri'), info);
-  const identity = await ctx.sessions.read(request);
-  if (ctx.authOrigin !== undefined && info.url.origin === ctx.authOrigin) {
-    const sid = ctx.signOutHop.sessionOf(info.url.searchParams.get('token'));
+export async function signOutPage(deps: AuthDeps, request: Request, info: EndpointRequest): Promise<Response> {
+  const returnTo = returnUrl(deps, info.url.searchParams.get('redirect_uri'), info);
+  const identity = await deps.sessions.read(request);
+  if (deps.authOrigin !== undefined && info.url.origin === deps.authOrigin) {
+    const sid = deps.signOutHop.sessionOf(info.url.searchParams.get('token'));
     // No session left here (e.g. one `cookie_domain` cookie, already cleared) still signs out at the provider.
-    if (sid !== undefined && (!identity || identity.claims.sid === sid)) return signOutOnAuthHost(ctx, info, identity, returnTo);
+    if (sid !== undefined && (!identity || identity.claims.sid === sid)) return signOutOnAuthHost(deps, info, identity, returnTo);
   }
-  return confirmPage(ctx, request, identity, returnTo);
+  return confirmPage(deps, request, identity, returnTo);
 }
 
 /** POST from the confirmation page. */
-export async function signOut(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
+export async function signOut(deps: AuthDeps, request: Request, info: EndpointRequest): Promise<Response> {
   const form = await readForm(request, info);
   if (form instanceof Response) return form;
-  const returnTo = returnUrl(ctx, form.get('redirect_uri'), info);
-  const identity = await ctx.sessions.read(request);
-  if (!postedFromOrigin(request, info.url.origin) || !ctx.csrf.check(getCookie(request, ctx.cookies.csrf), form.get('csrf'), 'sign-out')) {
-    ctx.log.warn('sign-out refused: CSRF check failed', { request_id: info.requestId, client_ip: info.clientIp });
-    return confirmPage(ctx, request, identity, returnTo, 'This sign-out form expired. Please try again.', 403);
+  const returnTo = returnUrl(deps, form.get('redirect_uri'), info);
+  const identity = await deps.sessions.read(request);
+  if (!postedFromOrigin(request, info.url.origin) || !deps.csrf.check(getCookie(request, deps.cookies.csrf), form.get('csrf'), 'sign-out')) {
+    deps.log.warn('sign-out refused: CSRF check failed', { request_id: info.requestId, client_ip: info.clientIp });
+    return confirmPage(deps, request, identity, returnTo, 'This sign-out form expired. Please try again.', 403);
   }
-  if (ctx.authOrigin !== undefined && info.url.origin === ctx.authOrigin) return signOutOnAuthHost(ctx, info, identity, returnTo);
-  const clear = ctx.sessions.clearCookies(info.url.hostname);
-  if (identity) ctx.log.info('signed out', { request_id: info.requestId, subject: identity.subject });
-  if (ctx.authOrigin === undefined) return redirect(returnTo, clear, { status: 303 });
+  if (deps.authOrigin !== undefined && info.url.origin === deps.authOrigin) return signOutOnAuthHost(deps, info, identity, returnTo);
+  const clear = deps.sessions.clearCookies(info.url.hostname);
+  if (identity) deps.log.info('signed out', { request_id: info.requestId, subject: identity.subject });
+  if (deps.authOrigin === undefined) return redirect(returnTo, clear, { status: 303 });
   const sid = identity?.claims.sid;
-  const token = typeof sid === 'string' && sid !== '' ? `&token=${ctx.signOutHop.issue(sid)}` : '';
-  return redirect(`${ctx.authOrigin}${Paths.signOut}?redirect_uri=${encodeURIComponent(returnTo)}${token}`, clear, { status: 303 });
+  const token = typeof sid === 'string' && sid !== '' ? `&token=${deps.signOutHop.issue(sid)}` : '';
+  return redirect(`${deps.authOrigin}${Paths.signOut}?redirect_uri=${encodeURIComponent(returnTo)}${token}`, clear, { status: 303 });
 }
 
 /** `/.gatehouse/signed_out?state=…`: where the provider sends the browser after its logout. */
-export function signedOut(ctx: AuthContext, info: RequestInfo): Response {
-  return redirect(returnUrl(ctx, info.url.searchParams.get('state'), info));
+export function signedOut(deps: AuthDeps, info: EndpointRequest): Response {
+  return redirect(returnUrl(deps, info.url.searchParams.get('state'), info));
 }

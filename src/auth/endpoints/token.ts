@@ -11,7 +11,7 @@
  * - answers `{"token", "expires_at"}` (ISO 8601), lifetime at most 5 minutes and never beyond the
  *   session's own expiry; `Cache-Control: no-store`.
  */
-import type { AuthContext, RequestInfo } from '../deps.ts';
+import type { AuthDeps, EndpointRequest } from '../deps.ts';
 import { json, jsonError } from './http.ts';
 import { claimsOf } from '../tokens/identity.ts';
 import { originMatcher } from '../session/origins.ts';
@@ -20,17 +20,17 @@ import { TokenType } from '../tokens/own-tokens.ts';
 export const TOKEN_MAX_TTL_SECONDS = 300;
 
 /** `audiences`: the `from` of every route that uses `header-jwt` (exact or `*.` patterns). */
-export function createTokenEndpoint(ctx: AuthContext, audiences: readonly string[], ttlSeconds = TOKEN_MAX_TTL_SECONDS) {
+export function createTokenEndpoint(deps: AuthDeps, audiences: readonly string[], ttlSeconds = TOKEN_MAX_TTL_SECONDS) {
   const allowed = originMatcher(audiences);
   const ttl = Math.min(ttlSeconds, TOKEN_MAX_TTL_SECONDS);
-  return async function tokenEndpoint(request: Request, info: RequestInfo): Promise<Response> {
+  return async function tokenEndpoint(request: Request, info: EndpointRequest): Promise<Response> {
     if (request.method !== 'GET' && request.method !== 'HEAD') return jsonError(405, 'method_not_allowed', info.requestId, {}, { allow: 'GET, HEAD' });
     const site = request.headers.get('sec-fetch-site');
     const origin = request.headers.get('origin');
     if ((site !== null && site !== 'same-origin') || (origin !== null && origin !== info.url.origin)) {
       return jsonError(403, 'cross_origin_request', info.requestId, { detail: 'the token endpoint answers same-origin requests only' });
     }
-    const identity = await ctx.sessions.read(request);
+    const identity = await deps.sessions.read(request);
     if (!identity) return jsonError(401, 'unauthenticated', info.requestId);
     const wanted = info.url.searchParams.get('audience');
     let audience: URL | undefined;
@@ -42,7 +42,7 @@ export function createTokenEndpoint(ctx: AuthContext, audiences: readonly string
     const sessionExp = Number(identity.claims.exp);
     const exp = Math.min(now + ttl, Number.isFinite(sessionExp) ? sessionExp : now + ttl);
     if (exp <= now) return jsonError(401, 'unauthenticated', info.requestId);
-    const token = await ctx.tokens.sign(TokenType.access, claimsOf(identity), { audience: audience.origin, expiresAt: exp });
+    const token = await deps.tokens.sign(TokenType.access, claimsOf(identity), { audience: audience.origin, expiresAt: exp });
     return json({ token, expires_at: new Date(exp * 1000).toISOString() }, 200, { 'cache-control': 'no-store', vary: 'Cookie, Origin' });
   };
 }

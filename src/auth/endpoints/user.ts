@@ -1,11 +1,11 @@
 /**
  * `GET /.gatehouse/user`: who the trust cookie on this host says the caller is, or 401.
  */
-import { Paths, type AuthContext, type RequestInfo } from '../deps.ts';
+import { Paths, type AuthDeps, type EndpointRequest } from '../deps.ts';
 import { json, jsonError } from './http.ts';
 
-export async function userEndpoint(ctx: AuthContext, request: Request, info: RequestInfo): Promise<Response> {
-  const identity = await ctx.sessions.read(request);
+export async function userEndpoint(deps: AuthDeps, request: Request, info: EndpointRequest): Promise<Response> {
+  const identity = await deps.sessions.read(request);
   if (!identity) {
     const login_url = `${info.url.origin}${Paths.signIn}?redirect_uri=%2F`;
     return jsonError(401, 'unauthenticated', info.requestId, { login_url });
