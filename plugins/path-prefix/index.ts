@@ -88,7 +88,7 @@ export default definePlugin({
     };
 
     return async (ctx: RequestContext, next) => {
-      const target = splitRequestUrl(ctx.request.url);
+      const target = splitRequestUrl(ctx.url.href);
       const verdict = classifyPath(target.path, cfg.mount, services.paths);
       if (verdict.kind === 'outside') return next();
       if (verdict.kind === 'bad') return refuse(ctx, verdict.reason);

@@ -1,9 +1,8 @@
-import { parseListen } from '../server/listen-address.ts';
+import type { ListenAddress } from '../config/listen-address.ts';
 import type { Admin } from './admin-state.ts';
 
 /** Serves `/healthz` (process up), `/readyz` (serving a config) and `/metrics` (Prometheus). */
-export function startAdminServer(listen: string, admin: Admin) {
-  const { hostname, port } = parseListen(listen);
+export function startAdminServer({ hostname, port }: ListenAddress, admin: Admin) {
   return Bun.serve({
     hostname,
     port,

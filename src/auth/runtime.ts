@@ -74,8 +74,8 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
   const policyGroups = new Set(config.routes.flatMap((r) => r.policy?.allow?.groups ?? []));
   const sessions = createSessions(config.session, tokens, jwt, { log, policyGroups });
   // A route `from` without a port also covers the port Gatehouse listens on (see originMatcher).
-  const listenPort = /(?:^|:)(\d{1,5})$/.exec(String(config.listen))?.[1];
-  const routeAllowed = originMatcher(options.routeOrigins, { ports: listenPort && listenPort !== '0' ? [listenPort] : [] });
+  const listenPort = config.listen.port;
+  const routeAllowed = originMatcher(options.routeOrigins, { ports: listenPort !== 0 ? [String(listenPort)] : [] });
   const cookieName = config.session.cookie_name;
 
   const deps: AuthDeps = {

@@ -39,7 +39,7 @@ describe('a valid config', () => {
     const { config, file, dir: configDir } = loadConfigFile(write(ROUTE), {});
     expect(file).toStartWith(dir);
     expect(configDir).toBe(dir);
-    expect(config.listen).toBe(':8080');
+    expect(config.listen).toEqual({ hostname: '0.0.0.0', port: 8080 });
     expect(config.workers).toBe(1);
     expect(config.shutdown_timeout).toBe(10_000);
     expect(config.session.cookie_name).toBe('_gatehouse');

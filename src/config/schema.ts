@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { headerNameProblem, headerValueProblem, TOKEN } from '../http/header-rules.ts';
 import { parseDuration } from './duration.ts';
+import { parseListen } from './listen-address.ts';
 
 /** A duration (`500ms`, `30s`, `14h`) as milliseconds. */
 export const duration = (fallback: string) =>
@@ -95,7 +96,14 @@ export const routeSchema = v.strictObject({
 const listen = v.pipe(
   v.union([v.string(), v.number()]),
   v.transform(String),
-  v.check((s) => /^(\[[0-9a-f:.]+\]|[^:\s]*)?:?\d{1,5}$/i.test(s), 'expected host:port like ":8080" or "127.0.0.1:8080"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseListen(dataset.value);
+    if (!parsed) {
+      addIssue({ message: 'expected host:port like ":8080" or "127.0.0.1:8080"' });
+      return NEVER;
+    }
+    return parsed;
+  }),
 );
 
 export const configSchema = v.strictObject({

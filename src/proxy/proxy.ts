@@ -98,7 +98,12 @@ export async function proxyRequest(
     if (assertion) headers.set(ASSERTION_HEADER, assertion);
   }
 
-  const pool = target.upstream as UpstreamPool;
+  const pool = target.upstream;
+  if (!(pool instanceof UpstreamPool)) {
+    // Only services.upstream() makes upstreams; a look-alike object has no members to send to.
+    ctx.log.error('upstream is not one services.upstream() made', { route: ctx.route.id });
+    return ctx.error(502, 'upstream_unavailable');
+  }
   const members = pool.order();
   if (route.allowWebsockets && upgrade && isWebSocketRequest(request)) {
     // Browsers send cookies with a WebSocket handshake from any site and CORS does not apply:

@@ -1,15 +1,17 @@
 import { describe, expect, test } from 'bun:test';
+import { compileHostPattern } from './host-pattern.ts';
 import { resolveRoute, type PathRoutable } from './resolve-route.ts';
 import { Router } from './router.ts';
 
 interface R extends PathRoutable {
   name: string;
 }
+const h = compileHostPattern('http://h.test');
 const routes: R[] = [
-  { name: 'public', from: 'http://h.test', prefix: '/public', allowEncodedSlashes: false },
-  { name: 'admin', from: 'http://h.test', prefix: '/admin', allowEncodedSlashes: false },
-  { name: 'files', from: 'http://h.test', prefix: '/files', allowEncodedSlashes: true },
-  { name: 'root', from: 'http://h.test', prefix: '/', allowEncodedSlashes: false },
+  { name: 'public', pattern: h, prefix: '/public', allowEncodedSlashes: false },
+  { name: 'admin', pattern: h, prefix: '/admin', allowEncodedSlashes: false },
+  { name: 'files', pattern: h, prefix: '/files', allowEncodedSlashes: true },
+  { name: 'root', pattern: h, prefix: '/', allowEncodedSlashes: false },
 ];
 const router = new Router(routes);
 const resolve = (path: string) => {
@@ -46,7 +48,7 @@ describe('resolveRoute', () => {
   for (const [path, expected] of cases) test(`${path} → ${expected}`, () => expect(resolve(path)).toBe(expected));
 
   test('no route is no route, not an ambiguity', () => {
-    const only = new Router<R>([{ name: 'api', from: 'http://h.test', prefix: '/api', allowEncodedSlashes: false }]);
+    const only = new Router<R>([{ name: 'api', pattern: h, prefix: '/api', allowEncodedSlashes: false }]);
     expect(resolveRoute(only, 'h.test', undefined, '/x').kind).toBe('none');
     expect(resolveRoute(only, 'h.test', undefined, '/API/x')).toEqual({ kind: 'ambiguous', reason: 'ambiguous_route' });
   });

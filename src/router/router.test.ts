@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'bun:test';
 import { parseHost } from '../http/host-header.ts';
-import { compileHostPattern } from './host-pattern.ts';
+import { compileHostPattern, type HostPattern } from './host-pattern.ts';
 import { Router } from './router.ts';
 
 interface R {
-  from: string;
+  pattern: HostPattern;
   prefix: string;
   name: string;
 }
-const r = (name: string, from: string, prefix = '/'): R => ({ name, from, prefix });
+const r = (name: string, from: string, prefix = '/'): R => ({ name, pattern: compileHostPattern(from), prefix });
 
 /** The name of the route chosen for host + path (https unless told), or null. */
 function pick(routes: R[], host: string, path = '/', scheme = 'https:'): string | null {

@@ -1,8 +1,9 @@
 import { parseHost } from '../http/host-header.ts';
-import { compileHostPattern, type HostPattern } from './host-pattern.ts';
+import type { HostPattern } from './host-pattern.ts';
 
 export interface Routable {
-  from: string;
+  /** The route's `from`, compiled once at load. */
+  pattern: HostPattern;
   prefix: string;
 }
 
@@ -26,7 +27,7 @@ export class Router<R extends Routable> {
   constructor(routes: readonly R[]) {
     for (const route of routes) {
       const prefix = trimSlash(route.prefix);
-      const entry = { pattern: compileHostPattern(route.from), prefix, foldedPrefix: prefix.toLowerCase(), route };
+      const entry = { pattern: route.pattern, prefix, foldedPrefix: prefix.toLowerCase(), route };
       if (entry.pattern.wildcard) this.wildcards.push(entry);
       else {
         const list = this.exact.get(entry.pattern.host) ?? [];

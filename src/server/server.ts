@@ -10,7 +10,7 @@ import type { LineSink } from '../log/logger.ts';
 import type { Logger } from '../plugin-api/index.ts';
 import { tunnelHandler, wasUpgraded, type TunnelData } from '../proxy/websocket.ts';
 import { writeAccessLine } from './access-log.ts';
-import { parseListen } from './listen-address.ts';
+import { parseListen, type ListenAddress } from '../config/listen-address.ts';
 
 export interface ServerOptions {
   configFile: string;
@@ -46,7 +46,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let current = await buildGateway(loadConfigFile(options.configFile, options.env), deps);
   for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
   const config = current.loaded.config;
-  const { hostname, port } = parseListen(options.listen ?? config.listen);
+  const { hostname, port }: ListenAddress = (options.listen !== undefined ? parseListen(options.listen) : null) ?? config.listen;
 
   const server = Bun.serve<TunnelData>({
     hostname,

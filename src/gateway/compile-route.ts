@@ -1,0 +1,95 @@
+/**
+ * One route of the config, compiled once at load: what plugins see of it, its host pattern, its
+ * upstream, its proxy settings, and its pipeline of plugins in front of the policy check and the
+ * proxy.
+ */
+import type { Admin } from '../admin/admin-state.ts';
+import type { ConfigProblem } from '../config/errors.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { RouteConfig } from '../config/schema.ts';
+import type { Logger, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
+import type { Context } from '../pipeline/context.ts';
+import { proxyRequest, type ConsumedCredentials, type ProxyRoute } from '../proxy/proxy.ts';
+import { UpstreamPool } from '../proxy/upstream-pool.ts';
+import type { HostPattern } from '../router/host-pattern.ts';
+import type { AuthRuntime } from '../auth/index.ts';
+import { buildRoutePipeline } from './route-pipeline.ts';
+
+export interface CompiledRoute {
+  pattern: HostPattern;
+  prefix: string;
+  allowEncodedSlashes: boolean;
+  info: RouteInfo;
+  upstream: UpstreamPool;
+  passIdentityHeaders: boolean;
+  setRequestHeaders: [string, string][];
+  run: (ctx: RequestContext) => Promise<Response>;
+}
+
+export interface RouteCompileEnv {
+  loaded: LoadedConfig;
+  auth: AuthRuntime;
+  log: Logger;
+  admin: Admin;
+  /** Load errors and warnings, located in the config file. */
+  problems: ConfigProblem[];
+  warnings: ConfigProblem[];
+  /** Plugin instances made, so a config that fails later can close them. */
+  instances: PluginInstance[];
+}
+
+/** Compiles `routes[index]`, whose `from` is already compiled into `pattern`. */
+export async function compileRoute(route: RouteConfig, index: number, pattern: HostPattern, env: RouteCompileEnv): Promise<CompiledRoute> {
+  const { loaded, auth, warnings } = env;
+  const info: RouteInfo = { id: `routes[${index}]`, from: route.from, origin: pattern.origin, prefix: route.prefix, policy: route.policy ?? {} };
+  const label = `route ${info.id} (${route.from})`;
+  if (!route.policy) {
+    warnings.push(loaded.problem(['routes', index], `${label} has no policy, so it admits nobody; add policy: { allow_any_authenticated_user: true } or policy: { public: true }`));
+  }
+  if (route.allow_encoded_slashes) {
+    warnings.push(loaded.problem(['routes', index, 'allow_encoded_slashes'], `${label} forwards %2F and %5C in paths untouched: its upstream must not decode them before routing or checking access`));
+  }
+  // The trust cookie never reaches an upstream; plugins add what they consume (stripFromUpstream).
+  const consumed: ConsumedCredentials = { cookies: new Set([auth.session.cookieName]), headers: new Set() };
+  const upstream = new UpstreamPool(route.to, route.timeout);
+  const proxy: ProxyRoute = {
+    ownUpstream: upstream,
+    preserveHost: route.preserve_host_header,
+    removeRequestHeaders: route.remove_request_headers.map((h) => h.toLowerCase()),
+    setResponseHeaders: Object.entries(route.set_response_headers),
+    consumed,
+    underscoresInHeaders: loaded.config.underscores_in_headers,
+    allowWebsockets: route.allow_websockets,
+    signAssertion: (ctx) => (ctx.identity ? auth.signAssertion(ctx.identity, ctx.route.origin) : Promise.resolve(undefined)),
+  };
+  const terminal = (ctx: RequestContext) => authorizeThenProxy(ctx as Context, route, proxy, auth);
+  const pipeline = await buildRoutePipeline(route, index, info, terminal, { ...env, consumed });
+  env.instances.push(...pipeline.instances);
+  return {
+    pattern,
+    prefix: route.prefix,
+    allowEncodedSlashes: route.allow_encoded_slashes,
+    info,
+    upstream,
+    passIdentityHeaders: route.pass_identity_headers,
+    setRequestHeaders: Object.entries(route.set_request_headers),
+    run: pipeline.run,
+  };
+}
+
+/** The route's policy, applied after the plugins: exemptions and public routes pass. */
+async function authorizeThenProxy(ctx: Context, route: RouteConfig, proxy: ProxyRoute, auth: AuthRuntime): Promise<Response> {
+  if (!route.policy?.public && !ctx.exemption) {
+    if (!ctx.identity) return ctx.error(401, 'unauthenticated', loginHint(ctx, auth));
+    if (!route.policy || auth.evaluatePolicy(route.policy, ctx.identity) !== 'allow') return ctx.error(403, 'forbidden');
+  }
+  return proxyRequest(ctx, proxy, ctx.upgrade);
+}
+
+function loginHint(ctx: RequestContext, auth: AuthRuntime): Record<string, unknown> | undefined {
+  try {
+    return { login_url: auth.session.loginUrl(ctx.url.href) };
+  } catch {
+    return undefined;
+  }
+}
