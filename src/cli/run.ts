@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createAdminState } from '../admin/admin-state.ts';
 import { EPHEMERAL_KEY_ENV, ephemeralKey } from '../auth/index.ts';
-import { startAdminServer } from '../admin/admin-server.ts';
+import { startAdminServer } from '../server/admin-server.ts';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { createAuth } from '../gateway/create-auth.ts';

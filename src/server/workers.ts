@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Subprocess } from 'bun';
 import { createAdminState } from '../admin/admin-state.ts';
-import { startAdminServer } from '../admin/admin-server.ts';
+import { startAdminServer } from './admin-server.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../plugin-api/index.ts';
 

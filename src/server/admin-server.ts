@@ -1,5 +1,5 @@
 import type { ListenAddress } from '../config/listen-address.ts';
-import type { Admin } from './admin-state.ts';
+import type { Admin } from '../admin/admin-state.ts';
 
 /** Serves `/healthz` (process up), `/readyz` (serving a config) and `/metrics` (Prometheus). */
 export function startAdminServer({ hostname, port }: ListenAddress, admin: Admin) {
