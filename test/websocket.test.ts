@@ -66,6 +66,27 @@ test('without allow_websockets the upgrade is not passed on', async () => {
   expect(response.status).toBe(426);
 });
 
+/** A gateway with one public WebSocket route to 127.0.0.1:`port`. */
+function wsGateway(port: number): Promise<TestGateway> {
+  return startGateway(`routes:
+  - from: http://ws.example.test
+    to: http://127.0.0.1:${port}
+    policy: { public: true }
+    allow_websockets: true
+`);
+}
+
+/** An open client WebSocket through `gateway`, and a promise of the code it is closed with. */
+async function openTunnel(gateway: TestGateway): Promise<{ ws: WebSocket; closed: Promise<number> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/chat`, { headers: { host: 'ws.example.test' } } as never);
+  const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error('websocket failed'));
+  });
+  return { ws, closed };
+}
+
 /** Sends a raw WebSocket handshake and returns the status line's code. */
 async function handshakeStatus(gateway: TestGateway, host: string, origin?: string): Promise<number> {
   const { rawRequest } = await import('./support/raw-http.ts');
@@ -103,19 +124,9 @@ test('a WebSocket handshake from a foreign Origin is refused; the route origin a
 test('a client cannot make the gateway buffer without end while the upstream has not answered', async () => {
   // An upstream that accepts the TCP connection and never answers the handshake.
   const silent = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const gateway = await startGateway(`routes:
-  - from: http://ws.example.test
-    to: http://127.0.0.1:${silent.port}
-    policy: { public: true }
-    allow_websockets: true
-`);
+  const gateway = await wsGateway(silent.port);
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/chat`, { headers: { host: 'ws.example.test' } } as never);
-    const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
-    await new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error('websocket failed'));
-    });
+    const { ws, closed } = await openTunnel(gateway);
     for (let i = 0; i < 100; i++) ws.send(`message ${i}`);
     const code = await Promise.race([closed, Bun.sleep(5000).then(() => -1)]);
     expect(code).toBe(1009);
@@ -140,19 +151,9 @@ test('an upstream that stops reading gets the tunnel closed (1013), not the gate
       },
     },
   });
-  const gateway = await startGateway(`routes:
-  - from: http://ws.example.test
-    to: http://127.0.0.1:${stalled.port}
-    policy: { public: true }
-    allow_websockets: true
-`);
+  const gateway = await wsGateway(stalled.port);
   try {
-    const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/chat`, { headers: { host: 'ws.example.test' } } as never);
-    const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
-    await new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error('websocket failed'));
-    });
+    const { ws, closed } = await openTunnel(gateway);
     await Bun.sleep(200);
     const frame = new Uint8Array(1024 * 1024);
     let code = -1;
@@ -197,12 +198,7 @@ test('a client that stops reading gets the tunnel closed (1013), not messages si
       },
     },
   });
-  const gateway = await startGateway(`routes:
-  - from: http://ws.example.test
-    to: http://127.0.0.1:${flooding.port}
-    policy: { public: true }
-    allow_websockets: true
-`);
+  const gateway = await wsGateway(flooding.port!);
   // A client that completes the handshake and then never reads.
   const client = await Bun.connect({ hostname: '127.0.0.1', port: gateway.port, socket: { data(socket) { socket.pause(); } } });
   try {
