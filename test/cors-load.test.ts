@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
+import { ConfigError } from '../src/config/errors.ts';
 import { builtinPlugins } from '../src/plugin-loader/builtins.ts';
 import { startGateway } from './support/gateway.ts';
 
@@ -61,6 +62,96 @@ describe('refused at load, naming the route, the plugin and the value', () => {
       expect(error?.message).toContain(needle);
     });
   }
+});
+
+/** The ConfigError a config is refused with, as `path (line:col)` per problem, in order. */
+async function locations(yaml: string): Promise<{ where: string[]; message: string }> {
+  try {
+    const gateway = await startGateway(yaml, { files });
+    await gateway.stop();
+  } catch (error) {
+    const e = error as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    return { where: e.problems.map((p) => `${p.path} (${p.line}:${p.column})`), message: e.message };
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('refusals are located at the offending value, like the engine\'s own keys', () => {
+  test('preflight: each origin, method and header at its list item; max_age at its key', async () => {
+    const { where, message } = await locations(`routes:
+  - from: http://api.example.test
+    to: http://127.0.0.1:1
+    policy: { public: true }
+    plugins:
+      - use: ${PREFLIGHT}
+        allow_origins:
+          - ${APP}
+          - "null"
+          - https://a.example.test/
+        allow_methods: [GET, TRACE]
+        allow_headers:
+          - X-Ok
+          - Cookie
+        max_age: 90000
+`);
+    expect(where).toEqual([
+      'routes[0].plugins[0].allow_origins[1] (9:13)',
+      'routes[0].plugins[0].allow_origins[2] (10:13)',
+      'routes[0].plugins[0].allow_methods[1] (11:30)',
+      'routes[0].plugins[0].allow_headers[1] (14:13)',
+      'routes[0].plugins[0].max_age (15:9)',
+    ]);
+    // What `gatehouse check` prints: file:line:col: path: route, plugin and the problem.
+    expect(message).toContain(`gatehouse.yaml:10:13: routes[0].plugins[0].allow_origins[2]: route routes[0] (http://api.example.test), plugin "${PREFLIGHT}": origin "https://a.example.test/" has a trailing slash`);
+  });
+
+  test('preflight: "*" with credentials at the "*", respond-only keys in forward mode at the key', async () => {
+    const yaml = (plugin: string) => `routes:
+  - from: http://api.example.test
+    to: http://127.0.0.1:1
+    policy: { public: true }
+    plugins:
+      - use: ${PREFLIGHT}
+${plugin}`;
+    expect((await locations(yaml(`        allow_credentials: true
+        allow_origins: [${APP}, "*"]
+`))).where).toEqual(['routes[0].plugins[0].allow_origins[1] (8:51)']);
+    expect((await locations(yaml(`        mode: forward
+        allow_origins: [${APP}]
+        allow_credentials: true
+`))).where).toEqual(['routes[0].plugins[0].allow_credentials (9:9)']);
+  });
+
+  test('origin-exemption: each problem at its rule\'s key or list item', async () => {
+    const { where } = await locations(`routes:
+  - from: http://api.example.test
+    to: http://127.0.0.1:1
+    policy: { public: true }
+    plugins:
+      - use: ${EXEMPTION}
+        rules:
+          - name: a
+            origins: [${APP}]
+            methods: [GET]
+            source_cidrs:
+              - 10.0.0.0/8
+              - 10.0.0.1/8
+            require_headers:
+              - { name: X-Key, value: "" }
+          - name: a
+            origins: [${APP}]
+            methods: []
+            paths: [/ok/*, api/**]
+`);
+    expect(where).toEqual([
+      'routes[0].plugins[0].rules[0].require_headers[0].value (15:32)',
+      'routes[0].plugins[0].rules[0].source_cidrs[1] (13:17)',
+      'routes[0].plugins[0].rules[1].name (16:13)',
+      'routes[0].plugins[0].rules[1].methods (18:13)',
+      'routes[0].plugins[0].rules[1].paths[1] (19:28)',
+    ]);
+  });
 });
 
 test('load-time warnings: max_age above 7200, and an exemption any client can satisfy', async () => {

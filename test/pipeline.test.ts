@@ -189,6 +189,39 @@ describe('a plugin that throws', () => {
   });
 });
 
+describe('a failure of the policy check or the proxy', () => {
+  test('gives 500 internal_error through the plugins above, logged as the request\'s, never as a plugin\'s', async () => {
+    const up = upstream();
+    const g = await gateway(route(up.url, '- use: ./trace.ts\n  label: outer\n- use: ./sabotage.ts'), {
+      'trace.ts': TRACE_PLUGIN,
+      // Upstream headers the proxy cannot read: it throws, after every plugin has passed.
+      'sabotage.ts': `export default { name: 'sabotage', create: () => (ctx, next) => { ctx.upstream.headers = null; return next(); } };`,
+    });
+    const response = await g.request('/');
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'internal_error', request_id: response.headers.get('x-request-id')! });
+    expect(response.headers.get('x-trace')).toBe('outer');
+    expect(up.received).toHaveLength(0);
+    const logs = g.logs.json();
+    expect(logs.filter((l) => l.msg === 'plugin failed')).toEqual([]);
+    expect(logs.find((l) => l.msg === 'request failed')).toMatchObject({ level: 'error', step: 'policy+proxy', route: 'routes[0]' });
+  });
+});
+
+describe('services.secret', () => {
+  test("reads the same environment the config's ${VAR}s were read from, defaults included", async () => {
+    const up = upstream();
+    const plugin = `export default { name: 'secrets', create: (o, s) => {
+      const a = s.secret({ env: 'PIPELINE_TEST_SECRET' });
+      const b = s.secret({ env: 'PIPELINE_TEST_UNSET:-fallback' });
+      return (ctx, next) => { ctx.upstream.headers.set('x-secrets', a + '/' + b); return next(); };
+    } };`;
+    const g = await servers.gateway(route(up.url, '- use: ./secrets.ts'), { files: { 'secrets.ts': plugin }, env: { PIPELINE_TEST_SECRET: 'from-the-config-env' } });
+    const echo = (await (await g.request('/')).json()) as Echo;
+    expect(echo.headers['x-secrets']).toBe('from-the-config-env/fallback');
+  });
+});
+
 describe('a plugin that answers with something other than a Response', () => {
   for (const [what, body] of [
     ['undefined', 'undefined'],
@@ -264,6 +297,36 @@ describe('loading plugins', () => {
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]!.path).toBe('routes[0].plugins[0]');
     expect(error.problems[0]!.message).toBe('route routes[0] (http://api.example.test), plugin "./bad-create.ts": cannot compile my patterns');
+  });
+
+  test('OptionProblems from create() are reported one by one, each at its own line and column', async () => {
+    const error = await refused(route('http://127.0.0.1:1', '- use: ./picky.ts\n  hosts:\n    - good.example.test\n    - BAD\n    - also bad'), {
+      'picky.ts': `import { definePlugin, OptionProblems } from 'gatehouse/plugin';
+export default definePlugin({
+  name: 'picky',
+  options: (v) => v.strictObject({ hosts: v.array(v.string()) }),
+  create(options) {
+    const problems = options.hosts.flatMap((host, i) => (/^[a-z.]+$/.test(host) ? [] : [{ at: ['hosts', i], message: \`host "\${host}" is not lower-case\` }]));
+    if (problems.length > 0) throw new OptionProblems(problems);
+    return (ctx, next) => next();
+  },
+});
+`,
+    });
+    expect(error.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual([
+      '9:13 routes[0].plugins[0].hosts[1]: route routes[0] (http://api.example.test), plugin "./picky.ts": host "BAD" is not lower-case',
+      '10:13 routes[0].plugins[0].hosts[2]: route routes[0] (http://api.example.test), plugin "./picky.ts": host "also bad" is not lower-case',
+    ]);
+  });
+
+  test('an OptionProblems with no problems still fails the load, at the plugin entry', async () => {
+    const error = await refused(route('http://127.0.0.1:1', '- use: ./empty-problems.ts'), {
+      'empty-problems.ts': `import { OptionProblems } from 'gatehouse/plugin';
+export default { name: 'empty-problems', create() { throw new OptionProblems([]); } };
+`,
+    });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.path).toBe('routes[0].plugins[0]');
   });
 
   test('create() runs once per config load, not per request, and gets the route', async () => {

@@ -39,8 +39,16 @@ test('by: ip counts every caller from one address together', async () => {
   expect((await gw.request('/', { identity: 'bob@example.test' })).status).toBe(429);
 });
 
+test('window is a duration as in the config: a bare number is seconds', async () => {
+  const gw = await start({ limit: 1, window: 90 });
+  expect((await gw.request('/')).status).toBe(200);
+  const limited = await gw.request('/');
+  expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(60);
+  expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(90);
+});
+
 test('a new window starts once the old one has passed', async () => {
-  const gw = await start({ limit: 1, window: 200 });
+  const gw = await start({ limit: 1, window: '200ms' });
   expect((await gw.request('/')).status).toBe(200);
   const limited = await gw.request('/');
   expect(limited.status).toBe(429);
@@ -59,6 +67,7 @@ test('a reload starts counting afresh', async () => {
 
 test('refuses bad options at load, naming the key', async () => {
   await expect(start({ limit: 0 })).rejects.toThrow(/limit/);
-  await expect(start({ window: 'soon' })).rejects.toThrow(/expected a duration/);
+  await expect(start({ window: 'soon' })).rejects.toThrow(/"soon" is not a duration/);
+  await expect(start({ window: 0 })).rejects.toThrow(/longer than 0/);
   await expect(start({ limt: 5 })).rejects.toThrow(/unknown key "limt"; did you mean "limit"\?/);
 });

@@ -17,26 +17,19 @@ interface Window {
   resetAt: number;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 export default definePlugin({
   name: 'rate-limit',
   /**
    * - `limit`: requests allowed per window and caller (default 60).
-   * - `window`: window length, `500ms`, `30s`, `1m`, `1h` or milliseconds (default `1m`).
+   * - `window`: window length, a duration as everywhere in the config: `500ms`, `30s`, `1m`,
+   *   `1h30m`, or a number of seconds (default `1m`).
    * - `by`: `identity` (default; the identity's subject, else the client IP) or `ip`.
    * - `max_callers`: callers tracked at once; the oldest is forgotten beyond it (default 100000).
    */
-  options: (v) =>
+  options: (v, { duration }) =>
     v.strictObject({
       limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 60),
-      window: v.optional(
-        v.pipe(
-          v.union([v.pipe(v.number(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\d+(ms|s|m|h)$/, 'expected a duration like 30s, 1m or 1h'))]),
-          v.transform((w) => (typeof w === 'number' ? w : Number.parseInt(w, 10) * UNITS[w.replace(/^\d+/, '')]!)),
-        ),
-        '1m',
-      ),
+      window: v.pipe(duration('1m'), v.minValue(1, 'the window must be longer than 0')),
       by: v.optional(v.picklist(['identity', 'ip']), 'identity'),
       max_callers: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 100_000),
     }),

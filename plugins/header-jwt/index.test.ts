@@ -2,7 +2,8 @@ import { expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import plugin from './index.ts';
-import { fakeServices, instantiate } from '../../src/testing/plugin-fakes.ts';
+import { fakeContext, fakeNext, fakeServices, instantiate } from '../../src/testing/plugin-fakes.ts';
+import type { TokenVerdict } from '../../src/plugin-api/index.ts';
 
 const schema = plugin.options!(v, optionSchemas);
 const parse = (input: unknown) => v.safeParse(schema, input);
@@ -54,4 +55,48 @@ test('credential headers are stripped from every upstream request of the route; 
     'cf-access-client-secret',
   ]);
   expect((await stripped({ bearer: false, header: 'Authorization' })).headers).toContain('authorization');
+});
+
+test('asks for /.gatehouse/token tokens unless own_tokens is false', async () => {
+  const accepts = async (options: Record<string, unknown>) => {
+    const services = fakeServices();
+    await instantiate(plugin, options, services, optionSchemas);
+    return services.capabilities.acceptsIssuedTokens;
+  };
+  expect(await accepts({})).toBe(true);
+  expect(await accepts({ own_tokens: false })).toBe(false);
+});
+
+test('external verdicts: retryable is 503 with Retry-After, a refusal 401 with its reason, claims an identity', async () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const token = (claims: Record<string, unknown>) => `${b64({ alg: 'HS256' })}.${b64({ iss: 'https://idp', ...claims })}.sig`;
+  const verdicts: Record<string, TokenVerdict> = {
+    down: { ok: false, reason: 'issuer keys unavailable: JWKS answered 502', retryable: true },
+    bad: { ok: false, reason: 'signature verification failed', retryable: false },
+    nosub: { ok: true, claims: { iss: 'https://idp' } },
+    good: { ok: true, claims: { iss: 'https://idp', sub: 'u1', email: 'u1@idp.test', roles: ['r'] } },
+  };
+  const services = fakeServices();
+  services.jwt.verifier = () => async (t) => verdicts[JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).case as string]!;
+  const { handle } = await instantiate(plugin, { own_tokens: false, issuers: [{ issuer: 'https://idp', audience: 'api', secret: 'x'.repeat(40), groups_claim: 'roles' }] }, services, optionSchemas);
+  const run = async (c: string) => {
+    const ctx = fakeContext({ headers: { authorization: `Bearer ${token({ case: c })}` } });
+    const response = await handle(ctx, fakeNext());
+    return { ctx, response, body: (await response.json().catch(() => null)) as Record<string, unknown> | null };
+  };
+  const down = await run('down');
+  expect(down.response.status).toBe(503);
+  expect(down.response.headers.get('retry-after')).toBe('5');
+  expect(down.body).toMatchObject({ error: 'issuer_unavailable' });
+  const bad = await run('bad');
+  expect(bad.response.status).toBe(401);
+  expect(bad.body).toMatchObject({ error: 'invalid_token', detail: 'signature verification failed' });
+  expect((await run('nosub')).body).toMatchObject({ error: 'invalid_token', detail: 'token has no sub' });
+  const good = await run('good');
+  expect(good.response.status).toBe(200);
+  expect(good.ctx.identity).toMatchObject({ subject: 'u1', email: 'u1@idp.test', groups: ['r'], via: 'header-jwt' });
+  // The engine's shape rule runs before any verifier.
+  const shapeless = await handle(fakeContext({ headers: { authorization: 'Bearer not-a-jwt' } }), fakeNext());
+  expect(shapeless.status).toBe(401);
+  expect(await shapeless.json()).toMatchObject({ detail: 'not a compact JWS (three base64url parts)' });
 });

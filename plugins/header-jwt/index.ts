@@ -22,13 +22,9 @@
  *
  * The upstream assertion says who vouched: `via: header-jwt`, and `iss_ext` for external tokens.
  */
-import { definePlugin, type Handler, type OptionSchemas, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
-import { externalIdentity } from './external-identity.ts';
-import { quoted, shapeProblem, tokenFromHeader, unverifiedIssuer } from './token-shape.ts';
+import { definePlugin, OptionProblems, type Handler, type OptionProblem, type OptionSchemas, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
+import { quoted, tokenFromHeader, unverifiedIssuer } from './token-shape.ts';
 
-/** Audience of the trust cookie's JWT. */
-const SESSION_AUDIENCE = 'gatehouse';
-const JWKS_UNAVAILABLE = 'ERR_JWKS_UNAVAILABLE';
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const options = (v: typeof Valibot, { duration }: OptionSchemas) => {
@@ -71,26 +67,33 @@ export default definePlugin({
   options,
   create(options, services): Handler {
     const realm = quoted(services.route.origin);
+    // The verifier refuses an issuer's settings by throwing: each is reported at its issuer.
+    const problems: OptionProblem[] = [];
     const issuers = new Map(
-      options.issuers.map((i) => {
-        if (i.jwks_url !== undefined && new URL(i.jwks_url).protocol === 'http:' && !/^(localhost|127\.[\d.]+|\[::1\])$/.test(new URL(i.jwks_url).hostname)) {
-          services.warn(`issuer ${i.issuer} fetches its keys over plain http (${i.jwks_url}); anyone on the path can swap them`);
+      options.issuers.flatMap((i, index) => {
+        try {
+          const verify = services.jwt.verifier({
+            issuer: i.issuer,
+            audience: i.audience,
+            jwks_url: i.jwks_url,
+            public_key_pem: i.public_key,
+            secret: i.secret,
+            algorithms: i.algorithms ?? (i.secret !== undefined ? ['HS256'] : ['RS256', 'ES256']),
+            clockSkewSeconds: Math.floor(i.clock_skew / 1000),
+            jwksTimeoutMs: i.jwks_timeout,
+            jwksCooldownMs: i.jwks_cooldown,
+          });
+          return [[i.issuer, { verify, groupsClaim: i.groups_claim }] as const];
+        } catch (error) {
+          problems.push({ at: ['issuers', index], message: (error as Error).message });
+          return [];
         }
-        const verify = services.jwt.verifier({
-          issuer: i.issuer,
-          audience: i.audience,
-          jwks_url: i.jwks_url,
-          public_key_pem: i.public_key,
-          secret: i.secret,
-          algorithms: i.algorithms ?? (i.secret !== undefined ? ['HS256'] : ['RS256', 'ES256']),
-          clockSkewSeconds: Math.floor(i.clock_skew / 1000),
-          jwksTimeoutMs: i.jwks_timeout,
-          jwksCooldownMs: i.jwks_cooldown,
-        });
-        return [i.issuer, { verify, groupsClaim: i.groups_claim }] as const;
       }),
     );
+    if (problems.length > 0) throw new OptionProblems(problems);
     if (!options.own_tokens && issuers.size === 0) services.warn('own_tokens is false and no issuers are listed, so only service tokens are accepted');
+    // Pages on other origins may fetch `/.gatehouse/token` tokens for this route.
+    if (options.own_tokens) services.session.acceptIssuedTokens();
     const headerName = options.header.toLowerCase();
     const idHeader = options.client_id_header.toLowerCase();
     const secretHeader = options.client_secret_header.toLowerCase();
@@ -99,28 +102,24 @@ export default definePlugin({
     services.stripFromUpstream({ headers: [headerName, idHeader, secretHeader, ...(options.bearer ? ['authorization'] : [])] });
 
     async function verifyToken(ctx: RequestContext, token: string): Promise<Verified> {
-      const problem = shapeProblem(token);
+      const problem = services.jwt.shapeProblem(token);
       if (problem) return { status: 401, error: 'invalid_token', detail: problem };
       const iss = unverifiedIssuer(token);
       const external = iss === undefined ? undefined : issuers.get(iss);
       if (external) {
-        try {
-          const claims = await external.verify(token);
-          if (typeof claims.sub !== 'string' || claims.sub === '') return { status: 401, error: 'invalid_token', detail: 'token has no sub' };
-          return { identity: externalIdentity(claims as typeof claims & { sub: string }, external.groupsClaim) };
-        } catch (error) {
-          const e = error as Error & { code?: string };
-          if (e.code === JWKS_UNAVAILABLE) {
-            ctx.log.warn('issuer keys unavailable', { issuer: iss, reason: e.message });
-            return { status: 503, error: 'issuer_unavailable', detail: 'the token issuer\'s keys cannot be fetched right now' };
-          }
-          return { status: 401, error: 'invalid_token', detail: e.message };
+        const verdict = await external.verify(token);
+        if (!verdict.ok && verdict.retryable) {
+          ctx.log.warn('issuer keys unavailable', { issuer: iss, reason: verdict.reason });
+          return { status: 503, error: 'issuer_unavailable', detail: 'the token issuer\'s keys cannot be fetched right now' };
         }
+        if (!verdict.ok) return { status: 401, error: 'invalid_token', detail: verdict.reason };
+        const identity = services.jwt.identityFromClaims(verdict.claims, { via: 'header-jwt', groupsClaim: external.groupsClaim });
+        return identity ? { identity } : { status: 401, error: 'invalid_token', detail: 'token has no sub' };
       }
       if (options.own_tokens) {
         // Token-endpoint tokens name this route's origin (as configured, or as addressed, with
         // port); the trust cookie's own value names the session audience.
-        const identity = await services.jwt.verifyOwn(token, { audience: [ctx.route.origin, ctx.url.origin, SESSION_AUDIENCE] });
+        const identity = await services.jwt.verifyOwn(token, { audience: [ctx.route.origin, ctx.url.origin, services.session.audience] });
         if (identity) return { identity: { ...identity, via: 'header-jwt' } };
       }
       return { status: 401, error: 'invalid_token', detail: 'token not valid for this route' };

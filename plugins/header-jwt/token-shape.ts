@@ -1,25 +1,12 @@
 /**
- * Cheap checks on a presented token before any signature work: where it came from, its size,
- * its shape, and (unverified, only to pick a verifier) its `iss`.
+ * Reading a presented token out of its header, and (unverified, only to pick a verifier) its
+ * `iss`. Whether it is worth verifying at all is the engine's rule: `services.jwt.shapeProblem`.
  */
-
-/** Longest token considered at all; real ones are well under 4 KB. */
-export const MAX_TOKEN_LENGTH = 8192;
-
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** The token in a header value: `Bearer <t>`, or the bare value. */
 export function tokenFromHeader(value: string): string {
   const m = /^\s*bearer\s+(.*)$/i.exec(value);
   return (m ? m[1]! : value).trim();
-}
-
-/** Why `token` is not a compact JWS worth verifying, or undefined when its shape is fine. */
-export function shapeProblem(token: string): string | undefined {
-  if (token === '') return 'empty token';
-  if (token.length > MAX_TOKEN_LENGTH) return 'token too long';
-  if (!COMPACT_JWS.test(token)) return 'not a compact JWS (three base64url parts)';
-  return undefined;
 }
 
 /** The unverified `iss` of a well-shaped token, or undefined. Only ever used to choose a verifier. */

@@ -1,4 +1,5 @@
 import { expect, test } from 'bun:test';
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { compilePaths } from './path-glob.ts';
 import { pathServices } from '../../src/http/path/index.ts';
 import { lenientReader } from './path-glob.ts';
@@ -6,8 +7,8 @@ import { lenientReader } from './path-glob.ts';
 const lenient = lenientReader(pathServices);
 
 function paths(globs: string[]) {
-  const problems: string[] = [];
-  const m = compilePaths(globs, 'paths', problems, lenient);
+  const problems: OptionProblem[] = [];
+  const m = compilePaths(globs, 'paths', problems, ['paths'], lenient);
   expect(problems).toEqual([]);
   return m;
 }
@@ -86,20 +87,21 @@ test('matching stays linear on long paths', () => {
   expect(performance.now() - started).toBeLessThan(50);
 });
 
-test('malformed globs are refused, naming each', () => {
-  const problems: string[] = [];
-  compilePaths(['api/*', '/a?b', '/a/**x', '/a/*b*', '/a/../b', '/a b', '/ok/*'], 'rule "x" paths', problems, lenient);
+test('malformed globs are refused, naming each, located at it', () => {
+  const problems: OptionProblem[] = [];
+  compilePaths(['api/*', '/a?b', '/a/**x', '/a/*b*', '/a/../b', '/a b', '/ok/*'], 'rule "x" paths', problems, ['rules', 0, 'paths'], lenient);
   expect(problems).toHaveLength(6);
-  expect(problems[0]).toBe('rule "x" paths: "api/*" must start with "/"');
-  expect(problems[2]).toContain('"/a/**x"');
-  expect(problems[3]).toContain('more than one');
-  expect(problems[4]).toContain('".."');
+  expect(problems[0]).toEqual({ at: ['rules', 0, 'paths', 0], message: 'rule "x" paths: "api/*" must start with "/"' });
+  expect(problems[2]!.message).toContain('"/a/**x"');
+  expect(problems[3]!.message).toContain('more than one');
+  expect(problems[4]!.message).toContain('".."');
+  expect(problems[5]!.at).toEqual(['rules', 0, 'paths', 5]);
 });
 
-test('an empty list is refused', () => {
-  const problems: string[] = [];
-  compilePaths([], 'paths', problems, lenient);
-  expect(problems[0]).toContain('empty');
+test('an empty list is refused, located at the list', () => {
+  const problems: OptionProblem[] = [];
+  compilePaths([], 'paths', problems, ['paths'], lenient);
+  expect(problems[0]).toEqual({ at: ['paths'], message: expect.stringContaining('empty') });
 });
 
 test('; variants, %25 double escapes, %3B, NULs and backslashes never match', () => {
@@ -121,8 +123,8 @@ test('case-sensitive, and the lenient reading must agree with the glob', () => {
 });
 
 test('globs that could only match refused paths are refused at load', () => {
-  const problems: string[] = [];
-  compilePaths(['/a;b/**', '/a/%2e/**', '/a%25/**'], 'paths', problems, lenient);
+  const problems: OptionProblem[] = [];
+  compilePaths(['/a;b/**', '/a/%2e/**', '/a%25/**'], 'paths', problems, ['paths'], lenient);
   expect(problems).toHaveLength(3);
-  expect(problems[0]).toContain('may not contain ";"');
+  expect(problems[0]!.message).toContain('may not contain ";"');
 });

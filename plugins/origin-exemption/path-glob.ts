@@ -4,7 +4,7 @@
  * `/api/x` but not `/api/x/y` or `/apix`; `/api/**` matches `/api`, `/api/` and `/api/x/y`.
  * Matching is case-sensitive, and a path is only matched when every reading of it agrees.
  */
-import type { PathServices } from '../../src/plugin-api/index.ts';
+import type { OptionProblem, PathServices } from '../../src/plugin-api/index.ts';
 
 /** A compiled list of globs. */
 export interface PathMatcher {
@@ -26,17 +26,24 @@ export function lenientReader(paths: PathServices): LenientReading {
 }
 
 /**
- * Compiles `globs`; problems (naming each glob) are pushed onto `problems`, prefixed with `what`.
- * A path matches only when its lenient reading matches the glob's lenient reading too, so
- * `/public/..;/admin` (Tomcat: `/admin`) is never exempted as `/public/**`.
+ * Compiles `globs`, found at `at` in the options; problems (naming each glob, located at it) are
+ * pushed onto `problems`, prefixed with `what`. A path matches only when its lenient reading
+ * matches the glob's lenient reading too, so `/public/..;/admin` (Tomcat: `/admin`) is never
+ * exempted as `/public/**`.
  */
-export function compilePaths(globs: readonly string[], what: string, problems: string[], lenientReading: LenientReading): PathMatcher {
+export function compilePaths(
+  globs: readonly string[],
+  what: string,
+  problems: OptionProblem[],
+  at: readonly (string | number)[],
+  lenientReading: LenientReading,
+): PathMatcher {
   const sources: string[] = [];
   const folded: string[] = [];
-  if (globs.length === 0) problems.push(`${what} is empty (leave it out to match every path)`);
-  for (const glob of globs) {
+  if (globs.length === 0) problems.push({ at: [...at], message: `${what} is empty (leave it out to match every path)` });
+  for (const [i, glob] of globs.entries()) {
     const problem = checkGlob(glob);
-    if (problem) problems.push(`${what}: ${JSON.stringify(glob)} ${problem}`);
+    if (problem) problems.push({ at: [...at, i], message: `${what}: ${JSON.stringify(glob)} ${problem}` });
     else {
       sources.push(globSource(glob));
       folded.push(globSource(lenientReading(glob)));

@@ -1,9 +1,10 @@
 import { expect, test } from 'bun:test';
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { compileRequiredHeaders, hasRequiredHeaders } from './required-headers.ts';
 
 function required(specs: Parameters<typeof compileRequiredHeaders>[0]) {
-  const problems: string[] = [];
-  const compiled = compileRequiredHeaders(specs, 'require_headers', problems);
+  const problems: OptionProblem[] = [];
+  const compiled = compileRequiredHeaders(specs, 'require_headers', problems, ['require_headers']);
   expect(problems).toEqual([]);
   return compiled;
 }
@@ -39,14 +40,16 @@ test('every requirement must hold', () => {
   expect(hasRequiredHeaders(r, new Headers({ 'x-b': 'b' }), equal)).toBe(false);
 });
 
-test('bad entries are refused without echoing the secret', () => {
-  const problems: string[] = [];
-  compileRequiredHeaders(['bad name', { name: 'X-Key', value: '' }, { name: 'x y', value: 'hunter2' }], 'rule "r" require_headers', problems);
+test('bad entries are refused without echoing the secret, located at the entry or its key', () => {
+  const problems: OptionProblem[] = [];
+  const at = ['rules', 0, 'require_headers'];
+  compileRequiredHeaders(['bad name', { name: 'X-Key', value: '' }, { name: 'x y', value: 'hunter2' }], 'rule "r" require_headers', problems, at);
   expect(problems).toHaveLength(3);
-  expect(problems[0]).toContain('"bad name"');
-  expect(problems[1]).toContain('empty');
-  expect(problems.join(' ')).not.toContain('hunter2');
-  const empty: string[] = [];
-  compileRequiredHeaders([], 'require_headers', empty);
-  expect(empty[0]).toContain('empty');
+  expect(problems[0]!.message).toContain('"bad name"');
+  expect(problems[1]!.message).toContain('empty');
+  expect(problems.map((p) => p.message).join(' ')).not.toContain('hunter2');
+  expect(problems.map((p) => p.at)).toEqual([[...at, 0], [...at, 1, 'value'], [...at, 2, 'name']]);
+  const empty: OptionProblem[] = [];
+  compileRequiredHeaders([], 'require_headers', empty, at);
+  expect(empty[0]).toEqual({ at, message: expect.stringContaining('empty') });
 });

@@ -3,6 +3,8 @@
  * one whose value must equal a secret (compared in constant time).
  */
 
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export type RequiredHeaderSpec = string | { name: string; value: string };
@@ -14,21 +16,26 @@ export interface RequiredHeader {
   readonly secret: string | null;
 }
 
-/** Validates the entries; problems (naming the header, never the secret) go onto `problems`. */
+/**
+ * Validates the entries, found at `at` in the options; problems (naming the header, never the
+ * secret, located at the offending entry or its key) go onto `problems`.
+ */
 export function compileRequiredHeaders(
   specs: readonly RequiredHeaderSpec[],
   what: string,
-  problems: string[],
+  problems: OptionProblem[],
+  at: readonly (string | number)[],
 ): RequiredHeader[] {
-  if (specs.length === 0) problems.push(`${what} is empty (leave it out to require no header)`);
+  if (specs.length === 0) problems.push({ at: [...at], message: `${what} is empty (leave it out to require no header)` });
   const out: RequiredHeader[] = [];
-  for (const spec of specs) {
+  for (const [i, spec] of specs.entries()) {
     const name = typeof spec === 'string' ? spec : spec.name;
     const secret = typeof spec === 'string' ? null : spec.value;
+    const entry = [...at, i];
     if (!TOKEN.test(name)) {
-      problems.push(`${what}: ${JSON.stringify(name)} is not a valid header name`);
+      problems.push({ at: typeof spec === 'string' ? entry : [...entry, 'name'], message: `${what}: ${JSON.stringify(name)} is not a valid header name` });
     } else if (secret === '') {
-      problems.push(`${what}: the value for ${JSON.stringify(name)} is empty; an empty secret would match nothing`);
+      problems.push({ at: [...entry, 'value'], message: `${what}: the value for ${JSON.stringify(name)} is empty; an empty secret would match nothing` });
     } else {
       out.push({ name: name.toLowerCase(), secret });
     }

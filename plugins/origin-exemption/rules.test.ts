@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test';
 import * as v from 'valibot';
+import { OptionProblems } from '../../src/plugin-api/index.ts';
 import { compileRules, optionsSchema, secretHeaderNames } from './rules.ts';
 import { ipServices } from '../../src/http/cidr.ts';
 import { pathServices } from '../../src/http/path/index.ts';
@@ -13,11 +14,12 @@ function compile(rules: unknown[]) {
   return { compiled, warnings };
 }
 
-function refusal(rules: unknown[]): string {
+function refusal(rules: unknown[]): OptionProblems {
   try {
     compile(rules);
   } catch (error) {
-    return (error as Error).message;
+    expect(error).toBeInstanceOf(OptionProblems);
+    return error as OptionProblems;
   }
   throw new Error('expected a refusal');
 }
@@ -70,23 +72,41 @@ test('unset conditions compile to null (match everything)', () => {
   expect([...rule!.methods!]).toEqual(['OPTIONS']);
 });
 
-const refusals: Array<[string, unknown[], string]> = [
-  ['* origins', [{ name: 'r', origins: ['*'] }], 'rule "r" origins: "*" is refused'],
-  ['null origin', [{ name: 'r', origins: ['null'] }], '"null"'],
-  ['an origin with a path', [{ name: 'r', origins: ['https://a.test/x'] }], '"https://a.test/x" has a path'],
-  ['an empty origin list', [{ name: 'r', origins: [] }], 'empty'],
-  ['TRACE', [{ name: 'r', origins, methods: ['TRACE'] }], 'rule "r" methods: "TRACE"'],
-  ['empty methods', [{ name: 'r', origins, methods: [] }], 'rule "r" methods is empty'],
-  ['a bad glob', [{ name: 'r', origins, paths: ['api'] }], 'rule "r" paths: "api"'],
-  ['a bad CIDR', [{ name: 'r', origins, source_cidrs: ['10.0.0.1/8'] }], 'rule "r" source_cidrs: "10.0.0.1/8"'],
-  ['a bad header', [{ name: 'r', origins, require_headers: ['a b'] }], 'rule "r" require_headers: "a b"'],
-  ['duplicate names', [{ name: 'r', origins, methods: ['OPTIONS'] }, { name: 'r', origins, methods: ['OPTIONS'] }], 'used twice'],
+const refusals: Array<[string, unknown[], string, (string | number)[]]> = [
+  ['* origins', [{ name: 'r', origins: [origins[0], '*'] }], 'rule "r" origins: "*" is refused', ['rules', 0, 'origins', 1]],
+  ['null origin', [{ name: 'r', origins: ['null'] }], '"null"', ['rules', 0, 'origins', 0]],
+  ['an origin with a path', [{ name: 'r', origins: ['https://a.test/x'] }], '"https://a.test/x" has a path', ['rules', 0, 'origins', 0]],
+  ['an empty origin list', [{ name: 'r', origins: [] }], 'empty', ['rules', 0, 'origins']],
+  ['TRACE', [{ name: 'r', origins, methods: ['GET', 'TRACE'] }], 'rule "r" methods: "TRACE"', ['rules', 0, 'methods', 1]],
+  ['empty methods', [{ name: 'r', origins, methods: [] }], 'rule "r" methods is empty', ['rules', 0, 'methods']],
+  ['a bad glob', [{ name: 'r', origins, paths: ['api'] }], 'rule "r" paths: "api"', ['rules', 0, 'paths', 0]],
+  ['a bad CIDR', [{ name: 'r', origins, source_cidrs: ['10.0.0.0/8', '10.0.0.1/8'] }], 'rule "r" source_cidrs: "10.0.0.1/8"', ['rules', 0, 'source_cidrs', 1]],
+  ['an empty CIDR list', [{ name: 'r', origins, source_cidrs: [] }], 'rule "r" source_cidrs is empty', ['rules', 0, 'source_cidrs']],
+  ['a bad header', [{ name: 'r', origins, require_headers: ['a b'] }], 'rule "r" require_headers: "a b"', ['rules', 0, 'require_headers', 0]],
+  ['duplicate names', [{ name: 'r', origins, methods: ['OPTIONS'] }, { name: 'r', origins, methods: ['OPTIONS'] }], 'used twice', ['rules', 1, 'name']],
 ];
-for (const [what, rules, needle] of refusals) {
-  test(`refused at load: ${what}`, () => {
-    expect(refusal(rules)).toContain(needle);
+for (const [what, rules, needle, at] of refusals) {
+  test(`refused at load: ${what}, located at ${at.join('.')}`, () => {
+    const error = refusal(rules);
+    expect(error.message).toContain(needle);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]!.at).toEqual(at);
   });
 }
+
+test('every problem of every rule is reported at once, each at its own place', () => {
+  const error = refusal([
+    { name: 'a', origins: ['null'], methods: ['TRACE'], source_cidrs: ['nope', '10.0.0.0/8', '::1/200'] },
+    { name: 'b', origins, methods: ['OPTIONS'], paths: ['/ok/**', 'x'] },
+  ]);
+  expect(error.problems.map((p) => p.at)).toEqual([
+    ['rules', 0, 'origins', 0],
+    ['rules', 0, 'methods', 0],
+    ['rules', 0, 'source_cidrs', 0],
+    ['rules', 0, 'source_cidrs', 2],
+    ['rules', 1, 'paths', 1],
+  ]);
+});
 
 test('the schema refuses unknown keys, missing names and an empty rule list', () => {
   const schema = optionsSchema(v);

@@ -2,11 +2,10 @@
  * Exemption rules: schema, validation and compilation into matchers, and the per-request
  * check of one rule against a request.
  */
-import type { RequestContext, Valibot } from '../../src/plugin-api/index.ts';
+import { OptionProblems, type IpRanges, type IpServices, type OptionProblem, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
 import { compileMethods, hasMethod, normaliseMethod } from '../shared/methods.ts';
 import { compileOrigins, type OriginMatcher } from '../shared/origin-pattern.ts';
 import { isPreflight } from '../shared/preflight-request.ts';
-import type { IpRanges, IpServices } from '../../src/plugin-api/index.ts';
 import { compilePaths, type LenientReading, type PathMatcher } from './path-glob.ts';
 import { compileRequiredHeaders, hasRequiredHeaders, type RequiredHeader } from './required-headers.ts';
 
@@ -40,11 +39,6 @@ export interface CompiledRule {
   readonly cidrs: IpRanges | null;
 }
 
-/**
- * Validates and compiles every rule. Throws one Error listing every problem (one per line),
- * naming the rule and the value; `warn` gets the rules that trust a bare Origin header, or a
- * header whose mere presence anyone can fake.
- */
 /** What rule compilation needs from the engine (the plugin's services). */
 export interface RuleTools {
   warn(message: string): void;
@@ -52,34 +46,42 @@ export interface RuleTools {
   ip: IpServices;
 }
 
+/**
+ * Validates and compiles every rule. Throws `OptionProblems` listing every problem, naming the
+ * rule and the value, located at it; `warn` gets the rules that trust a bare Origin header, or
+ * a header whose mere presence anyone can fake.
+ */
 export function compileRules(options: ExemptionOptions, tools: RuleTools): CompiledRule[] {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   const seen = new Set<string>();
   const rules = options.rules.map((rule, i) => {
     const what = `rule ${JSON.stringify(rule.name)}`;
-    if (seen.has(rule.name)) problems.push(`rules[${i}]: the name ${JSON.stringify(rule.name)} is used twice; the access log could not tell them apart`);
+    if (seen.has(rule.name)) {
+      problems.push({ at: ['rules', i, 'name'], message: `rules[${i}]: the name ${JSON.stringify(rule.name)} is used twice; the access log could not tell them apart` });
+    }
     seen.add(rule.name);
-    return compileRule(rule, what, problems, tools);
+    return compileRule(rule, what, problems, ['rules', i], tools);
   });
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  if (problems.length > 0) throw new OptionProblems(problems);
   return rules;
 }
 
 function compileRule(
   rule: RuleOptions,
   what: string,
-  problems: string[],
+  problems: OptionProblem[],
+  at: readonly (string | number)[],
   { warn, lenientReading, ip }: RuleTools,
 ): CompiledRule {
   const anyOrigin = `${what} origins: "*" is refused; exempting every origin exempts every client (use policy: { public: true }, or preflight with mode: forward for preflights)`;
-  const origins = compileOrigins(rule.origins, { any: anyOrigin }, problems);
-  const methods = rule.methods ? compileMethods(rule.methods, `${what} methods`, problems) : null;
-  if (rule.methods?.length === 0) problems.push(`${what} methods is empty (leave it out to match every method)`);
-  const paths = rule.paths ? compilePaths(rule.paths, `${what} paths`, problems, lenientReading) : null;
+  const origins = compileOrigins(rule.origins, { any: anyOrigin }, problems, [...at, 'origins']);
+  const methods = rule.methods ? compileMethods(rule.methods, `${what} methods`, problems, [...at, 'methods']) : null;
+  if (rule.methods?.length === 0) problems.push({ at: [...at, 'methods'], message: `${what} methods is empty (leave it out to match every method)` });
+  const paths = rule.paths ? compilePaths(rule.paths, `${what} paths`, problems, [...at, 'paths'], lenientReading) : null;
   const headers = rule.require_headers
-    ? compileRequiredHeaders(rule.require_headers, `${what} require_headers`, problems)
+    ? compileRequiredHeaders(rule.require_headers, `${what} require_headers`, problems, [...at, 'require_headers'])
     : null;
-  const cidrs = rule.source_cidrs ? ip.ranges(rule.source_cidrs, `${what} source_cidrs`, problems) : null;
+  const cidrs = rule.source_cidrs ? locatedRanges(ip, rule.source_cidrs, `${what} source_cidrs`, problems, [...at, 'source_cidrs']) : null;
   const onlyPreflights = methods !== null && methods.size > 0 && [...methods].every((m) => m === 'OPTIONS');
   if (!onlyPreflights && headers === null && cidrs === null) {
     const admitted = methods === null ? 'every method' : [...methods].join(', ');
@@ -98,6 +100,22 @@ function compileRule(
     );
   }
   return { name: rule.name, origins, methods, paths, headers, cidrs };
+}
+
+/**
+ * The engine's `ip.ranges`, with each problem located at the CIDR it is about: the engine
+ * reports plain sentences, so every entry is judged on its own first.
+ */
+function locatedRanges(ip: IpServices, cidrs: readonly string[], what: string, problems: OptionProblem[], at: readonly (string | number)[]): IpRanges {
+  const judge = (list: readonly string[], where: readonly (string | number)[]) => {
+    const found: string[] = [];
+    ip.ranges(list, what, found);
+    for (const message of found) problems.push({ at: [...where], message });
+  };
+  if (cidrs.length === 0) judge(cidrs, at);
+  else cidrs.forEach((cidr, i) => judge([cidr], [...at, i]));
+  // Only used when nothing was refused above.
+  return ip.ranges(cidrs, what, []);
 }
 
 /** Per-request facts shared by every rule, computed at most once. */

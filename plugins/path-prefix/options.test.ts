@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
+import { OptionProblems } from '../../src/plugin-api/index.ts';
 import { optionsSchema, resolveOptions } from './options.ts';
 
 const schema = optionsSchema(v, optionSchemas);
@@ -60,6 +61,16 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions(parse({ ...base, prefix: '/.gatehouse' }))).toThrow('"/.gatehouse"');
     expect(() => resolveOptions(parse({ ...base, prefix: '/.gatehouse/x' }))).toThrow('reserved');
     expect(() => resolveOptions(parse({ ...base, prefix: '/.well-known/gatehouse' }))).toThrow('reserved');
+  });
+  test('refusals are OptionProblems located at the offending key, all of them at once', () => {
+    let error: unknown;
+    try {
+      resolveOptions(parse({ ...base, prefix: '/.gatehouse', strip_prefix: false, rewrite: '/internal' }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OptionProblems);
+    expect((error as OptionProblems).problems.map((p) => p.at)).toEqual([['rewrite'], ['prefix']]);
   });
   test('header checks name the header, never the value', () => {
     const bad = (headers: Record<string, string>) => () => resolveOptions(parse({ ...base, set_request_headers: headers }));

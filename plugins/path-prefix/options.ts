@@ -1,4 +1,4 @@
-import type { OptionSchemas, Valibot } from '../../src/plugin-api/index.ts';
+import { OptionProblems, type OptionProblem, type OptionSchemas, type Valibot } from '../../src/plugin-api/index.ts';
 import { compileMount, isUnderMountPath, mountPathProblem, type Mount } from './mount.ts';
 
 /** The options schema; built from the gateway's valibot so the plugin needs no node_modules. */
@@ -45,17 +45,17 @@ export interface ResolvedOptions {
 
 // Served by the gateway itself, never proxied.
 const RESERVED = ['/.gatehouse', '/.well-known/gatehouse'];
-/**
- * Refuses contradictory settings with an Error naming the offending value.
- */
+/** Refuses contradictory settings with `OptionProblems`, each naming the offending value, located at it. */
 export function resolveOptions(o: PathPrefixOptions): ResolvedOptions {
+  const problems: OptionProblem[] = [];
   if (o.rewrite !== undefined && o.strip_prefix === false) {
-    throw new Error(`rewrite: "${o.rewrite}" replaces the prefix, which contradicts strip_prefix: false; keep one of them`);
+    problems.push({ at: ['rewrite'], message: `rewrite: "${o.rewrite}" replaces the prefix, which contradicts strip_prefix: false; keep one of them` });
   }
-  const mount = compileMount(o.prefix);
   if (RESERVED.some((reserved) => isUnderMountPath(o.prefix, reserved))) {
-    throw new Error(`prefix "${o.prefix}" is reserved for the gateway's own endpoints`);
+    problems.push({ at: ['prefix'], message: `prefix "${o.prefix}" is reserved for the gateway's own endpoints` });
   }
+  if (problems.length > 0) throw new OptionProblems(problems);
+  const mount = compileMount(o.prefix);
   const replacement = o.rewrite !== undefined ? (o.rewrite === '/' ? '' : o.rewrite) : o.strip_prefix === false ? (o.prefix === '/' ? '' : o.prefix) : '';
   const headers: [string, string][] = [];
   // Names and values were checked by the engine's schema (services' requestHeaders()).

@@ -2,6 +2,7 @@ import { expect, test } from 'bun:test';
 import * as v from 'valibot';
 import preflight from './index.ts';
 import { compilePolicy, optionsSchema, type PreflightOptions } from './config.ts';
+import { OptionProblems } from '../../src/plugin-api/index.ts';
 import { instantiate } from '../../src/testing/plugin-fakes.ts';
 
 function compile(options: PreflightOptions) {
@@ -102,6 +103,40 @@ for (const [what, options, needle] of refusals) {
 test('every problem is reported at once', () => {
   const message = refusal({ allow_origins: ['null', 'https://a.test/'], allow_methods: ['TRACE'] });
   expect(message.split('\n')).toHaveLength(3);
+});
+
+test('problems are OptionProblems located at the offending item or key', () => {
+  let error: unknown;
+  try {
+    compilePolicy(
+      v.parse(optionsSchema(v), {
+        allow_origins: ['https://ok.test', 'null', '*'],
+        allow_credentials: true,
+        allow_methods: ['GET', 'TRACE'],
+        allow_headers: ['Cookie'],
+        expose_headers: ['X-Ok', 'Set-Cookie'],
+        max_age: -1,
+      }),
+      () => {},
+    );
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(OptionProblems);
+  expect((error as OptionProblems).problems.map((p) => p.at)).toEqual([
+    ['allow_origins', 2],
+    ['allow_methods', 1],
+    ['allow_headers', 0],
+    ['expose_headers', 1],
+    ['max_age'],
+  ]);
+  const forward = () => compilePolicy(v.parse(optionsSchema(v), { mode: 'forward', allow_origins: origin, max_age: 5 }), () => {});
+  expect(forward).toThrow(OptionProblems);
+  try {
+    forward();
+  } catch (e) {
+    expect((e as OptionProblems).problems.map((p) => p.at)).toEqual([['max_age']]);
+  }
 });
 
 test('forward mode accepts * (every preflight skips auth, as Cloudflare "bypass OPTIONS")', () => {

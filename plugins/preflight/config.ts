@@ -2,7 +2,7 @@
  * The preflight plugin's options: their schema, and their compilation (validation included)
  * into a `CorsPolicy` that the per-request path reads without parsing anything.
  */
-import type { Valibot } from '../../src/plugin-api/index.ts';
+import { OptionProblems, type OptionProblem, type Valibot } from '../../src/plugin-api/index.ts';
 import { compileMethods } from '../shared/methods.ts';
 import { compileOrigins, type OriginMatcher } from '../shared/origin-pattern.ts';
 import { compileAllowHeaders, compileExposeHeaders, type AllowedHeaders } from './request-headers.ts';
@@ -58,17 +58,17 @@ const RESPOND_ONLY = [
 ] as const;
 
 /**
- * Validates and compiles options. Throws one Error listing every problem (one per line), each naming the
- * offending value; `warn` receives load-time warnings.
+ * Validates and compiles options. Throws `OptionProblems` listing every problem, each naming
+ * the offending value and located at it; `warn` receives load-time warnings.
  */
 export function compilePolicy(options: PreflightOptions, warn: (message: string) => void): CorsPolicy {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   const mode = options.mode ?? 'respond';
   const credentials = options.allow_credentials ?? false;
   if (mode === 'forward') {
     for (const key of RESPOND_ONLY) {
       if (options[key] !== undefined) {
-        problems.push(`${key} has no effect with mode: forward, where the upstream answers preflights and owns CORS headers`);
+        problems.push({ at: [key], message: `${key} has no effect with mode: forward, where the upstream answers preflights and owns CORS headers` });
       }
     }
   }
@@ -80,17 +80,18 @@ export function compilePolicy(options: PreflightOptions, warn: (message: string)
         : true,
     },
     problems,
+    ['allow_origins'],
   );
-  const methods = compileMethods(options.allow_methods ?? DEFAULT_METHODS, 'allow_methods', problems);
+  const methods = compileMethods(options.allow_methods ?? DEFAULT_METHODS, 'allow_methods', problems, ['allow_methods']);
   const headers = compileAllowHeaders(options.allow_headers ?? [], credentials, problems);
   const exposeHeaders = compileExposeHeaders(options.expose_headers ?? [], credentials, problems);
   const maxAge = options.max_age;
   if (maxAge !== undefined) {
-    if (maxAge < 0) problems.push(`max_age ${maxAge} is negative`);
-    else if (maxAge > MAX_AGE_LIMIT) problems.push(`max_age ${maxAge} is above ${MAX_AGE_LIMIT} seconds, which no browser honours`);
+    if (maxAge < 0) problems.push({ at: ['max_age'], message: `max_age ${maxAge} is negative` });
+    else if (maxAge > MAX_AGE_LIMIT) problems.push({ at: ['max_age'], message: `max_age ${maxAge} is above ${MAX_AGE_LIMIT} seconds, which no browser honours` });
     else if (maxAge > MAX_AGE_CHROMIUM) warn(`max_age ${maxAge} is above ${MAX_AGE_CHROMIUM} seconds; Chromium caches preflights for at most 2 hours`);
   }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  if (problems.length > 0) throw new OptionProblems(problems);
 
   const privateNetwork = options.allow_private_network ?? false;
   const varyNames = ['Access-Control-Request-Method', 'Access-Control-Request-Headers'];

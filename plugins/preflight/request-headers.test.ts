@@ -1,8 +1,9 @@
 import { expect, test } from 'bun:test';
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { compileAllowHeaders, compileExposeHeaders, requestHeadersAllowed } from './request-headers.ts';
 
 function allow(list: string[], credentials = false) {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   const compiled = compileAllowHeaders(list, credentials, problems);
   expect(problems).toEqual([]);
   return compiled;
@@ -61,30 +62,31 @@ test('* allows any name but Authorization, unless Authorization is listed too', 
   expect(requestHeadersAllowed(withAuth, 'authorization,x-a')).toBe(true);
 });
 
-test('* with credentials is refused', () => {
-  const problems: string[] = [];
-  compileAllowHeaders(['*'], true, problems);
-  expect(problems[0]).toContain('allow_credentials');
-  expect(problems[0]).toContain('"*"');
+test('* with credentials is refused, located at the *', () => {
+  const problems: OptionProblem[] = [];
+  compileAllowHeaders(['X-A', '*'], true, problems);
+  expect(problems[0]!.at).toEqual(['allow_headers', 1]);
+  expect(problems[0]!.message).toContain('allow_credentials');
+  expect(problems[0]!.message).toContain('"*"');
 });
 
 test('forbidden request header names are refused, naming each', () => {
   const forbidden = ['Cookie', 'host', 'Origin', 'Content-Length', 'Sec-Fetch-Mode', 'Proxy-Authorization',
     'Access-Control-Request-Method', 'Access-Control-Allow-Origin', 'Connection', 'Referer', 'Via'];
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   compileAllowHeaders(forbidden, false, problems);
   expect(problems).toHaveLength(forbidden.length);
-  forbidden.forEach((name, i) => expect(problems[i]).toContain(`"${name}"`));
+  forbidden.forEach((name, i) => expect(problems[i]).toEqual({ at: ['allow_headers', i], message: expect.stringContaining(`"${name}"`) }));
 });
 
 test('invalid header names are refused', () => {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   compileAllowHeaders(['X Bad', 'X-Ok', 'X:y'], false, problems);
-  expect(problems).toHaveLength(2);
+  expect(problems.map((p) => p.at)).toEqual([['allow_headers', 0], ['allow_headers', 2]]);
 });
 
 test('expose_headers: joined once, * only without credentials, Set-Cookie never', () => {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   expect(compileExposeHeaders(['X-Request-Id', 'ETag', 'x-request-id'], false, problems)).toBe('X-Request-Id, ETag');
   expect(compileExposeHeaders([], false, problems)).toBe('');
   expect(compileExposeHeaders(['*'], false, problems)).toBe('*');
@@ -92,6 +94,6 @@ test('expose_headers: joined once, * only without credentials, Set-Cookie never'
   compileExposeHeaders(['*'], true, problems);
   compileExposeHeaders(['Set-Cookie', 'bad name'], false, problems);
   expect(problems).toHaveLength(3);
-  expect(problems[1]).toContain('"Set-Cookie"');
-  expect(problems[2]).toContain('"bad name"');
+  expect(problems[1]).toEqual({ at: ['expose_headers', 0], message: expect.stringContaining('"Set-Cookie"') });
+  expect(problems[2]).toEqual({ at: ['expose_headers', 1], message: expect.stringContaining('"bad name"') });
 });

@@ -2,6 +2,7 @@
  * Header-name lists of the preflight plugin: `allow_headers` (judged against a preflight's
  * `Access-Control-Request-Headers`) and `expose_headers`, validated once at load.
  */
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -34,26 +35,27 @@ export interface AllowedHeaders {
   readonly maxRequestLength: number;
 }
 
-/** Validates `allow_headers`; problems (naming the value) go onto `problems`. */
+/** Validates `allow_headers`; problems (naming the value, located at it) go onto `problems`. */
 export function compileAllowHeaders(
   list: readonly string[],
   credentials: boolean,
-  problems: string[],
+  problems: OptionProblem[],
 ): AllowedHeaders {
   const names = new Set<string>();
   const spelled: string[] = [];
   let any = false;
-  for (const name of list) {
+  for (const [i, name] of list.entries()) {
+    const refuse = (message: string) => problems.push({ at: ['allow_headers', i], message: `allow_headers: ${message}` });
     const lower = name.toLowerCase();
     if (name === '*') {
       if (credentials) {
-        problems.push('allow_headers: "*" cannot be combined with allow_credentials: true (browsers then read it as a header literally named "*"); list the headers');
+        refuse('"*" cannot be combined with allow_credentials: true (browsers then read it as a header literally named "*"); list the headers');
       }
       any = true;
     } else if (!TOKEN.test(name)) {
-      problems.push(`allow_headers: ${JSON.stringify(name)} is not a valid header name`);
+      refuse(`${JSON.stringify(name)} is not a valid header name`);
     } else if (FORBIDDEN_REQUEST.has(lower) || FORBIDDEN_REQUEST_PREFIXES.some((p) => lower.startsWith(p))) {
-      problems.push(`allow_headers: ${JSON.stringify(name)} is a forbidden request header that pages can never set`);
+      refuse(`${JSON.stringify(name)} is a forbidden request header that pages can never set`);
     } else if (!names.has(lower)) {
       names.add(lower);
       spelled.push(name);
@@ -102,21 +104,25 @@ function isOws(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** Validates `expose_headers`; returns the `Access-Control-Expose-Headers` value ('' for none). */
-export function compileExposeHeaders(list: readonly string[], credentials: boolean, problems: string[]): string {
+/**
+ * Validates `expose_headers` (problems located at the offending name go onto `problems`);
+ * returns the `Access-Control-Expose-Headers` value ('' for none).
+ */
+export function compileExposeHeaders(list: readonly string[], credentials: boolean, problems: OptionProblem[]): string {
   const spelled: string[] = [];
   const seen = new Set<string>();
-  for (const name of list) {
+  for (const [i, name] of list.entries()) {
+    const refuse = (message: string) => problems.push({ at: ['expose_headers', i], message: `expose_headers: ${message}` });
     const lower = name.toLowerCase();
     if (name === '*') {
       if (credentials) {
-        problems.push('expose_headers: "*" cannot be combined with allow_credentials: true (browsers then read it as a header literally named "*"); list the headers');
+        refuse('"*" cannot be combined with allow_credentials: true (browsers then read it as a header literally named "*"); list the headers');
       }
     } else if (!TOKEN.test(name)) {
-      problems.push(`expose_headers: ${JSON.stringify(name)} is not a valid header name`);
+      refuse(`${JSON.stringify(name)} is not a valid header name`);
       continue;
     } else if (FORBIDDEN_RESPONSE.has(lower)) {
-      problems.push(`expose_headers: ${JSON.stringify(name)} can never be exposed to a page`);
+      refuse(`${JSON.stringify(name)} can never be exposed to a page`);
       continue;
     }
     if (!seen.has(lower)) {

@@ -1,4 +1,5 @@
 import { expect, test } from 'bun:test';
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { compileMethods, hasMethod, normaliseMethod } from './methods.ts';
 
 test('the six standard methods are normalised, others keep their case', () => {
@@ -11,8 +12,8 @@ test('the six standard methods are normalised, others keep their case', () => {
 });
 
 test('compileMethods normalises the six and keeps others case-sensitive', () => {
-  const problems: string[] = [];
-  const set = compileMethods(['get', 'delete', 'PATCH', 'purge'], 'allow_methods', problems);
+  const problems: OptionProblem[] = [];
+  const set = compileMethods(['get', 'delete', 'PATCH', 'purge'], 'allow_methods', problems, ['allow_methods']);
   expect(problems).toEqual([]);
   expect([...set]).toEqual(['GET', 'DELETE', 'PATCH', 'purge']);
   expect(hasMethod(set, 'DELETE')).toBe(true);
@@ -23,18 +24,20 @@ test('compileMethods normalises the six and keeps others case-sensitive', () => 
   expect(hasMethod(set, 'purge')).toBe(true);
 });
 
-test('forbidden, wildcard and malformed methods are refused, naming the value', () => {
+test('forbidden, wildcard and malformed methods are refused, naming the value, located at it', () => {
   for (const bad of ['CONNECT', 'trace', 'Track']) {
-    const problems: string[] = [];
-    compileMethods([bad], 'allow_methods', problems);
+    const problems: OptionProblem[] = [];
+    compileMethods(['GET', bad], 'allow_methods', problems, ['allow_methods']);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain(`"${bad}"`);
-    expect(problems[0]).toContain('forbidden');
+    expect(problems[0]!.at).toEqual(['allow_methods', 1]);
+    expect(problems[0]!.message).toContain(`"${bad}"`);
+    expect(problems[0]!.message).toContain('forbidden');
   }
-  const problems: string[] = [];
-  compileMethods(['*', 'GET POST', ''], 'methods', problems);
+  const problems: OptionProblem[] = [];
+  compileMethods(['*', 'GET POST', ''], 'methods', problems, ['rules', 2, 'methods']);
   expect(problems).toHaveLength(3);
-  expect(problems[0]).toContain('"*"');
-  expect(problems[1]).toContain('"GET POST"');
-  expect(problems.every((p) => p.startsWith('methods:'))).toBe(true);
+  expect(problems[0]!.message).toContain('"*"');
+  expect(problems[1]!.message).toContain('"GET POST"');
+  expect(problems.every((p) => p.message.startsWith('methods:'))).toBe(true);
+  expect(problems.map((p) => p.at)).toEqual([0, 1, 2].map((i) => ['rules', 2, 'methods', i]));
 });

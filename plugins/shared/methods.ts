@@ -2,6 +2,7 @@
  * HTTP method names as the Fetch standard treats them: case-sensitive, except the six that
  * browsers normalise to uppercase; CONNECT, TRACE and TRACK can never be sent from a page.
  */
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 
 const NORMALISED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);
@@ -18,18 +19,25 @@ export function normaliseMethod(method: string): string {
 }
 
 /**
- * Validates and normalises a configured method list. Problems (naming the value) are
- * pushed onto `problems`; `what` names the option in them, e.g. `allow_methods`.
+ * Validates and normalises a configured method list found at `at` in the options. Problems
+ * (naming the value, located at it) are pushed onto `problems`; `what` names the option in
+ * them, e.g. `allow_methods`.
  */
-export function compileMethods(methods: readonly string[], what: string, problems: string[]): Set<string> {
+export function compileMethods(
+  methods: readonly string[],
+  what: string,
+  problems: OptionProblem[],
+  at: readonly (string | number)[],
+): Set<string> {
   const set = new Set<string>();
-  for (const method of methods) {
+  for (const [i, method] of methods.entries()) {
+    const refuse = (message: string) => problems.push({ at: [...at, i], message: `${what}: ${message}` });
     if (method === '*') {
-      problems.push(`${what}: "*" is not supported; list the methods the route accepts`);
+      refuse('"*" is not supported; list the methods the route accepts');
     } else if (!TOKEN.test(method)) {
-      problems.push(`${what}: ${JSON.stringify(method)} is not a valid method name`);
+      refuse(`${JSON.stringify(method)} is not a valid method name`);
     } else if (FORBIDDEN.has(method.toUpperCase())) {
-      problems.push(`${what}: ${JSON.stringify(method)} is a forbidden method browsers never send`);
+      refuse(`${JSON.stringify(method)} is a forbidden method browsers never send`);
     } else {
       set.add(normaliseMethod(method));
     }

@@ -1,9 +1,10 @@
 import { expect, test } from 'bun:test';
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { checkPattern, compileOrigins, requestOrigin } from './origin-pattern.ts';
 
 function matcher(patterns: string[]) {
-  const problems: string[] = [];
-  const m = compileOrigins(patterns, { any: true }, problems);
+  const problems: OptionProblem[] = [];
+  const m = compileOrigins(patterns, { any: true }, problems, ['origins']);
   expect(problems).toEqual([]);
   return m;
 }
@@ -69,25 +70,25 @@ test('* matches every origin', () => {
   expect(m.matches('https://anything.test')).toBe(true);
 });
 
-test('* is refused when the caller says so, with its message', () => {
-  const problems: string[] = [];
-  compileOrigins(['*'], { any: 'no wildcard here' }, problems);
-  expect(problems).toEqual(['no wildcard here']);
+test('* is refused when the caller says so, with its message, located at the *', () => {
+  const problems: OptionProblem[] = [];
+  compileOrigins(['https://a.test', '*'], { any: 'no wildcard here' }, problems, ['rules', 0, 'origins']);
+  expect(problems).toEqual([{ at: ['rules', 0, 'origins', 1], message: 'no wildcard here' }]);
 });
 
-test('an empty list is refused', () => {
-  const problems: string[] = [];
-  compileOrigins([], { any: true }, problems);
-  expect(problems).toEqual(['the origin list is empty']);
+test('an empty list is refused, located at the list', () => {
+  const problems: OptionProblem[] = [];
+  compileOrigins([], { any: true }, problems, ['allow_origins']);
+  expect(problems).toEqual([{ at: ['allow_origins'], message: 'the origin list is empty' }]);
 });
 
-test('every bad pattern is reported, naming it', () => {
-  const problems: string[] = [];
-  compileOrigins(['null', 'https://a.test/', 'https://ok.test', 'https://b.test:443'], { any: true }, problems);
-  expect(problems).toHaveLength(3);
-  expect(problems[0]).toContain('"null"');
-  expect(problems[1]).toContain('"https://a.test/"');
-  expect(problems[2]).toContain('"https://b.test:443"');
+test('every bad pattern is reported, naming it, located at it', () => {
+  const problems: OptionProblem[] = [];
+  compileOrigins(['null', 'https://a.test/', 'https://ok.test', 'https://b.test:443'], { any: true }, problems, ['allow_origins']);
+  expect(problems.map((p) => p.at)).toEqual([['allow_origins', 0], ['allow_origins', 1], ['allow_origins', 3]]);
+  expect(problems[0]!.message).toContain('"null"');
+  expect(problems[1]!.message).toContain('"https://a.test/"');
+  expect(problems[2]!.message).toContain('"https://b.test:443"');
 });
 
 const refused: Array<[string, string]> = [

@@ -7,6 +7,8 @@
  * labels (`https://*.example.test`), and `:*` for any port, explicit or not.
  */
 
+import type { OptionProblem } from '../../src/plugin-api/index.ts';
+
 /** What `compileOrigins` produces: `matches` is the only per-request work. */
 export interface OriginMatcher {
   /** True when the list was `*`: every origin matches. */
@@ -36,27 +38,30 @@ const PORT = /^[1-9]\d{0,4}$/;
 const REQUEST_ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::(\d{1,5}))?$/;
 
 /**
- * Compiles a list of origin patterns. Every problem found is pushed onto `problems` (one
- * sentence each, naming the value); the returned matcher is only meaningful when none were.
+ * Compiles a list of origin patterns found at `at` in the options. Every problem found is
+ * pushed onto `problems` (one sentence each, naming the value, located at the offending
+ * pattern); the returned matcher is only meaningful when none were.
  */
 export function compileOrigins(
   patterns: readonly string[],
   options: CompileOptions,
-  problems: string[],
+  problems: OptionProblem[],
+  at: readonly (string | number)[],
 ): OriginMatcher {
-  if (patterns.length === 0) problems.push('the origin list is empty');
-  if (patterns.includes('*')) {
-    if (options.any !== true) problems.push(options.any);
+  if (patterns.length === 0) problems.push({ at: [...at], message: 'the origin list is empty' });
+  const star = patterns.indexOf('*');
+  if (star >= 0) {
+    if (options.any !== true) problems.push({ at: [...at, star], message: options.any });
     return { any: true, matches: () => true };
   }
   const exact = new Set<string>();
   // Keyed by `scheme://host` for `:*` patterns and by `scheme://base` for `*.base` patterns.
   const anyPortHosts = new Map<string, PortRule>();
   const subdomainBases = new Map<string, PortRule>();
-  for (const raw of patterns) {
+  for (const [i, raw] of patterns.entries()) {
     const problem = checkPattern(raw);
     if (problem) {
-      problems.push(`origin ${JSON.stringify(raw)} ${problem}`);
+      problems.push({ at: [...at, i], message: `origin ${JSON.stringify(raw)} ${problem}` });
       continue;
     }
     const parsed = splitPattern(raw);

@@ -3,7 +3,7 @@
  * services plugins receive.
  */
 import type { Config } from '../config/schema.ts';
-import type { Identity, JwtServices, Logger, Policy, SessionServices, CookieServices } from '../plugin-api/index.ts';
+import type { Identity, JwtServices, Logger, Policy, RouteInfo, SessionServices, CookieServices } from '../plugin-api/index.ts';
 import { createAssertionSigner } from './tokens/assertion.ts';
 import { createConcurrencyLimit, type ConcurrencyLimitOptions } from './providers/concurrency.ts';
 import { Paths, type AuthDeps, type EndpointRequest } from './deps.ts';
@@ -11,7 +11,7 @@ import { cookieServices } from './session/cookies.ts';
 import { createCsrf } from './session/csrf.ts';
 import { createDispatcher, type ExtraEndpoints } from './endpoints/dispatch.ts';
 import { createHandoff } from './session/handoff.ts';
-import { createJwtServices, type CachedVerification } from './tokens/jwt-services.ts';
+import { createJwtServices, SESSION_AUDIENCE } from './tokens/jwt-services.ts';
 import { ephemeralKey, loadKeySet, type PublicJwk } from './tokens/keys.ts';
 import { createOidcClient } from './providers/oidc.ts';
 import { originMatcher } from './session/origins.ts';
@@ -21,13 +21,18 @@ import { createSessions } from './session/sessions.ts';
 import { createSignOutHop } from './session/sign-out-hop.ts';
 import { createStaticProvider } from './providers/static-provider.ts';
 import { createThrottle, type ThrottleOptions } from './session/throttle.ts';
-import { TokenCache } from './tokens/token-cache.ts';
+import { TokenCache, type CachedVerification } from './tokens/token-cache.ts';
 import { createOwnTokens } from './tokens/own-tokens.ts';
-import { createTokenEndpoint } from './endpoints/token.ts';
+import { createTokenEndpoint, TokenAudiences } from './endpoints/token.ts';
+
+/** The session facts every route shares; `sessionServices(route)` adds the route's capabilities. */
+export type SharedSessionServices = Omit<SessionServices, 'acceptIssuedTokens'>;
 
 export interface AuthRuntime {
   jwt: JwtServices;
-  session: SessionServices;
+  session: SharedSessionServices;
+  /** What a plugin of `route` receives as `services.session`. */
+  sessionServices(route: Pick<RouteInfo, 'from'>): SessionServices;
   cookies: CookieServices;
   evaluatePolicy(policy: Policy | undefined, identity: Identity | null): 'allow' | 'deny';
   /** The `X-Gatehouse-Jwt-Assertion` value for `identity` on the route whose origin is given. */
@@ -51,11 +56,6 @@ export interface AuthRuntimeOptions {
   passwordChecks?: ConcurrencyLimitOptions;
   /** Endpoints added under `/.gatehouse/` on every host. */
   endpoints?: ExtraEndpoints;
-  /**
-   * The `from` of every route that uses `header-jwt`: the audiences `/.gatehouse/token` may
-   * issue tokens for. Empty or absent: the endpoint is not served.
-   */
-  tokenAudiences?: string[];
 }
 
 /**
@@ -99,8 +99,9 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     },
   };
 
-  const session: SessionServices = {
+  const session: SharedSessionServices = {
     cookieName,
+    audience: SESSION_AUDIENCE,
     loginUrl(returnTo) {
       // Always via the host the browser is on: that host may first need a hand-off nonce cookie.
       const origin = URL.canParse(returnTo) ? new URL(returnTo).origin : authOrigin;
@@ -109,15 +110,19 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     serviceToken: createServiceTokenMatcher(config.service_tokens),
   };
 
+  // `/.gatehouse/token` issues tokens for the routes whose plugins asked (acceptIssuedTokens).
+  const tokenAudiences = new TokenAudiences();
+
   return {
     jwt,
     session,
+    sessionServices: (route) => ({ ...session, acceptIssuedTokens: () => tokenAudiences.add(route.from) }),
     cookies: cookieServices,
     evaluatePolicy,
     signAssertion: createAssertionSigner(tokens),
     jwks: () => keys.jwks,
     handle: createDispatcher(deps, keys.jwks, {
-      ...(options.tokenAudiences?.length ? { [Paths.token]: createTokenEndpoint(deps, options.tokenAudiences) } : {}),
+      [Paths.token]: createTokenEndpoint(deps, tokenAudiences),
       ...options.endpoints,
     }),
     close() {

@@ -49,6 +49,7 @@ describe('validateAuthConfig', () => {
     });
     expect(errors(oidc('http://idp.example.test'))[0]).toMatchObject({ path: ['authenticate', 'oidc', 'issuer'] });
     expect(errors(oidc('http://127.0.0.1:5556'))).toEqual([]);
+    expect(errors(oidc('http://idp.localhost:5556'))).toEqual([]);
     expect(errors(oidc('https://idp.example.test', ['email']))[0]).toMatchObject({ path: ['authenticate', 'oidc', 'scopes'] });
   });
 

@@ -3,6 +3,7 @@
  * and `gatehouse check` report them with file positions.
  */
 import type { Config } from '../config/schema.ts';
+import { isLoopbackHost } from '../http/loopback.ts';
 import { checkKeyText } from './tokens/keys.ts';
 
 export interface AuthConfigProblem {
@@ -10,8 +11,6 @@ export interface AuthConfigProblem {
   message: string;
   severity: 'error' | 'warning';
 }
-
-const isLoopbackHost = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.endsWith('.localhost');
 
 /** Whether a route lets in signed-in people (so it needs `authenticate`). */
 function needsSignIn(route: Config['routes'][number]): boolean {

@@ -39,3 +39,8 @@ test('declarationsOf drops function bodies and `declare`', () => {
   const source = `export interface A { f(): void }\nexport function id<T>(x: T): T {\n  return x;\n}\nexport async function later(): Promise<void> {\n  await 0;\n}\ndeclare const k: number;\n`;
   expect(declarationsOf(source)).toBe(`export interface A { f(): void }\nexport function id<T>(x: T): T;\nexport function later(): Promise<void>;\nconst k: number;\n`);
 });
+
+test('declarationsOf drops constructor bodies, keeping the class and its fields', () => {
+  const source = `export class E extends Error {\n  readonly n: number;\n  constructor(n: number) {\n    super(String(n));\n    this.n = n;\n  }\n}\n`;
+  expect(declarationsOf(source)).toBe(`export class E extends Error {\n  readonly n: number;\n  constructor(n: number);\n}\n`);
+});

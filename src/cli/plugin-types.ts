@@ -32,9 +32,11 @@ function ambientModule(name: string, body: string): string {
   return `declare module '${name}' {\n${body.trimEnd()}\n}\n`;
 }
 
-/** A module's source as ambient declarations: function bodies dropped (types are all that remain). */
+/** A module's source as ambient declarations: function and constructor bodies dropped (types are all that remain). */
 export function declarationsOf(source: string): string {
-  return withoutDeclare(source).replace(/^export (?:async )?function ([^\n]*?)\s*\{\n[\s\S]*?^\}$/gm, 'export function $1;');
+  return withoutDeclare(source)
+    .replace(/^export (?:async )?function ([^\n]*?)\s*\{\n[\s\S]*?^\}$/gm, 'export function $1;')
+    .replace(/^( +)(constructor\([^\n]*\))\s*\{\n[\s\S]*?^\1\}$/gm, '$1$2;');
 }
 
 function testingDeclarations(source: string): string {

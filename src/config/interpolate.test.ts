@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { interpolate } from './interpolate.ts';
+import { interpolate, resolveReference } from './interpolate.ts';
 
 describe('interpolate', () => {
   test('replaces ${VAR} with the environment value, anywhere in the string', () => {
@@ -30,5 +30,18 @@ describe('interpolate', () => {
     const hash = '$argon2id$v=19$m=65536,t=2,p=1$abc';
     expect(interpolate(hash, {})).toEqual({ value: hash, missing: [] });
     expect(interpolate('${not a ref}', {}).value).toBe('${not a ref}');
+  });
+});
+
+describe('resolveReference', () => {
+  test('reads one reference the way interpolate does', () => {
+    expect(resolveReference('A', { A: 'one' })).toEqual({ value: 'one', missing: [] });
+    expect(resolveReference('A:-two', {})).toEqual({ value: 'two', missing: [] });
+    expect(resolveReference('A:-', {})).toEqual({ value: '', missing: [] });
+    expect(resolveReference('A', {})).toEqual({ value: '', missing: ['A'] });
+  });
+
+  test('anything that is not the inside of one ${…} is refused', () => {
+    for (const bad of ['', '1A', 'A B', '${A}', 'A}${B', 'A:-x}']) expect(resolveReference(bad, { A: 'a', B: 'b' })).toBeNull();
   });
 });

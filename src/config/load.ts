@@ -18,6 +18,8 @@ export interface LoadedConfig {
   dir: string;
   /** The config after `${VAR}` and `_file` resolution, before validation (plugin options live here). */
   raw: Record<string, unknown>;
+  /** The environment `${VAR}`s were read from; plugins' `services.secret` reads the same one. */
+  env: Record<string, string | undefined>;
   /** A problem located at `path` in this config's file. */
   problem(path: Path, message: string): ConfigProblem;
 }
@@ -56,7 +58,7 @@ export function loadConfigText(text: string, file: string, env: Record<string, s
 
   const result = v.safeParse(configSchema, raw, { abortEarly: false });
   if (!result.success) throw new ConfigError(result.issues.map((issue) => describeIssue(issue, problem)));
-  return { config: result.output, file, dir, raw: raw as Record<string, unknown>, problem };
+  return { config: result.output, file, dir, raw: raw as Record<string, unknown>, env, problem };
 }
 
 /** Turns a valibot issue into a located problem, suggesting the nearest key for unknown ones. */

@@ -3,8 +3,8 @@ import type { Admin } from '../admin/admin-state.ts';
 import { describeIssue, type LoadedConfig } from '../config/load.ts';
 import type { ConfigProblem } from '../config/errors.ts';
 import type { RouteConfig } from '../config/schema.ts';
-import type { Logger, OptionSchemas, Plugin, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
-import { compose, type Step } from '../pipeline/compose.ts';
+import { OptionProblems, type Handler, type Logger, type OptionSchemas, type Plugin, type PluginInstance, type RouteInfo } from '../plugin-api/index.ts';
+import { compose, guardTerminal, type Step, type Terminal } from '../pipeline/compose.ts';
 import { duration, headerMap } from '../config/schema.ts';
 import { TOKEN } from '../http/header-rules.ts';
 import { builtinPlugins } from '../plugin-loader/builtins.ts';
@@ -20,7 +20,7 @@ export const optionSchemas: OptionSchemas = {
 };
 
 export interface BuiltPipeline {
-  run(ctx: RequestContext): Promise<Response>;
+  run: Terminal;
   instances: PluginInstance[];
 }
 
@@ -34,26 +34,33 @@ interface BuildDeps {
   consumed: ConsumedCredentials;
 }
 
+/** A placed plugin; `kind` decides the exemption rule and whether `trust-cookie` is added. */
+interface PlacedStep extends Step {
+  kind: 'auth' | 'other';
+}
+
 /**
  * Loads, validates and creates a route's plugins in order, then composes them in front of the
- * route's `terminal` (policy check and proxy). A non-public route without any auth plugin gets
- * `trust-cookie` at the end, so `allow_any_authenticated_user` works without listing it.
+ * route's `terminal` (policy check and proxy), which answers its own failures. A non-public
+ * route without any auth plugin gets `trust-cookie` at the end, so
+ * `allow_any_authenticated_user` works without listing it. Auth plugins are skipped once a
+ * plugin has granted an exemption.
  */
 export async function buildRoutePipeline(
   route: RouteConfig,
   index: number,
   info: RouteInfo,
-  terminal: (ctx: RequestContext) => Promise<Response>,
+  terminal: Terminal,
   deps: BuildDeps,
 ): Promise<BuiltPipeline> {
-  const steps: Step[] = [];
+  const steps: PlacedStep[] = [];
   const instances: PluginInstance[] = [];
   const entries: { use: string; options: Record<string, unknown>; at: (string | number)[] }[] = route.plugins.map((entry, j) => {
     const { use, ...options } = entry;
     return { use, options, at: ['routes', index, 'plugins', j] };
   });
 
-  const instantiate = async (plugin: Plugin, options: unknown, at: (string | number)[], label: string): Promise<Step> => {
+  const instantiate = async (plugin: Plugin, options: unknown, at: (string | number)[], label: string): Promise<PlacedStep> => {
     const services = createServices({
       route: info,
       pluginName: plugin.name,
@@ -61,6 +68,7 @@ export async function buildRoutePipeline(
       auth: deps.auth,
       admin: deps.admin,
       configDir: deps.loaded.dir,
+      env: deps.loaded.env,
       consumed: deps.consumed,
       warn: (message) => deps.warnings.push(deps.loaded.problem(at, `${label}: ${message}`)),
     });
@@ -68,7 +76,8 @@ export async function buildRoutePipeline(
     const instance = typeof created === 'function' ? { handle: created } : created;
     if (typeof instance?.handle !== 'function') throw new Error('create() must return a handler or { handle, close? }');
     instances.push(instance);
-    return { name: plugin.name, kind: plugin.kind ?? 'other', handle: instance.handle };
+    const kind = plugin.kind ?? 'other';
+    return { name: plugin.name, kind, handle: kind === 'auth' ? unlessExempt(instance.handle) : instance.handle };
   };
   let firstAuth: string | undefined;
 
@@ -109,7 +118,11 @@ export async function buildRoutePipeline(
     try {
       steps.push(await instantiate(plugin, options, entry.at, label));
     } catch (error) {
-      fail(entry.at, (error as Error).message);
+      if (isOptionProblems(error) && error.problems.length > 0) {
+        for (const problem of error.problems) fail([...entry.at, ...problem.at], problem.message);
+      } else {
+        fail(entry.at, (error as Error).message || 'create() failed without saying why');
+      }
     }
   }
 
@@ -119,5 +132,23 @@ export async function buildRoutePipeline(
     const defaults = trustCookie.options ? v.parse(trustCookie.options(v, optionSchemas), {}) : {};
     steps.push(await instantiate(trustCookie, defaults, ['routes', index], `route ${info.id} (${route.from})`));
   }
-  return { run: compose(steps, terminal), instances };
+  return { run: compose(steps, guardTerminal('policy+proxy', terminal)), instances };
+}
+
+/** An auth plugin's handler, passed over once an earlier plugin has granted an exemption. */
+function unlessExempt(handle: Handler): Handler {
+  return (ctx, next) => (ctx.exemption ? next() : handle(ctx, next));
+}
+
+// A plugin run from source with its own copy of the API module throws another class of the same shape.
+function isOptionProblems(error: unknown): error is OptionProblems {
+  if (error instanceof OptionProblems) return true;
+  if (!(error instanceof Error) || error.name !== 'OptionProblems') return false;
+  const { problems } = error as { problems?: unknown };
+  return Array.isArray(problems) && problems.every(isOptionProblem);
+}
+
+function isOptionProblem(p: unknown): boolean {
+  const { at, message } = (p ?? {}) as { at?: unknown; message?: unknown };
+  return Array.isArray(at) && at.every((k) => typeof k === 'string' || typeof k === 'number') && typeof message === 'string';
 }

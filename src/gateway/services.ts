@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as v from 'valibot';
 import type { Admin } from '../admin/admin-state.ts';
-import type { Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
+import type { JwtServices, Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
 import { ipServices } from '../http/cidr.ts';
 import { pathServices } from '../http/path/index.ts';
 import { timingSafeEqual } from '../http/secure-compare.ts';
@@ -10,6 +8,8 @@ import type { ConsumedCredentials } from '../proxy/proxy.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
 import { createTtlStore } from '../util/ttl-store.ts';
 import type { AuthRuntime } from '../auth/index.ts';
+import { jwksTransportWarning } from '../auth/tokens/external-verifier.ts';
+import { secretReader } from './secret-reader.ts';
 
 /**
  * The services one plugin instance receives: shared engine facilities bound to its route,
@@ -25,6 +25,8 @@ export function createServices(options: {
   warn(message: string): void;
   /** The route's set of credentials plugins consume; the proxy strips them. */
   consumed: ConsumedCredentials;
+  /** The environment the config's `${VAR}`s were read from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }): PluginServices {
   const { auth, configDir } = options;
   return {
@@ -37,25 +39,28 @@ export function createServices(options: {
       for (const name of headers) options.consumed.headers.add(name.toLowerCase());
     },
     upstream: (urls, o) => new UpstreamPool(urls, o?.timeoutMs ?? 30_000),
-    jwt: auth.jwt,
-    session: auth.session,
+    jwt: withTransportWarning(auth.jwt, options.warn),
+    session: auth.sessionServices(options.route),
     paths: pathServices,
     ip: ipServices,
     cookies: auth.cookies,
     counter: (name, help) => options.admin.metrics.counter(name, help),
     ttlStore: (o) => createTtlStore(o),
     fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(init?.timeoutMs ?? 5000) }),
-    secret({ env, file, value }) {
-      if (value !== undefined) return value;
-      if (env !== undefined) {
-        const found = process.env[env];
-        if (found === undefined) throw new Error(`environment variable ${env} is not set`);
-        return found;
-      }
-      if (file !== undefined) return readFileSync(resolve(configDir, file), 'utf8').replace(/\r?\n$/, '');
-      throw new Error('secret() needs env, file or value');
-    },
+    secret: secretReader(configDir, options.env ?? process.env),
     timingSafeEqual,
     configDir,
+  };
+}
+
+/** `jwt` whose `verifier()` warns, at load, about keys fetched over plain http from another machine. */
+function withTransportWarning(jwt: JwtServices, warn: (message: string) => void): JwtServices {
+  return {
+    ...jwt,
+    verifier(issuer) {
+      const warning = jwksTransportWarning(issuer);
+      if (warning) warn(warning);
+      return jwt.verifier(issuer);
+    },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Gatehouse's public plugin API: the only module a plugin (built-in or a user's) may import,
- * and only for types. Everything a plugin needs at run time arrives through `create()`'s
+ * for types and the two runtime exports `definePlugin` and `OptionProblems`, which the binary
+ * serves itself. Everything else a plugin needs at run time arrives through `create()`'s
  * `services` argument, so a plugin file runs under the compiled binary with no node_modules.
  */
 import type * as Valibot from 'valibot';
@@ -141,6 +142,21 @@ export interface TtlStore<V> {
   incr(key: string, ttlMs: number): number;
 }
 
+/** What an external issuer's verifier concluded about one token. */
+export type TokenVerdict =
+  | { ok: true; claims: Record<string, unknown> }
+  | {
+      ok: false;
+      /** Why the token was refused, fit for a `401` detail (never contains the token). */
+      reason: string;
+      /**
+       * The token could not be judged because the issuer's keys could not be fetched (JWKS
+       * unreachable or broken): the same token may pass later, so answer `503` with
+       * `Retry-After` rather than `401`.
+       */
+      retryable: boolean;
+    };
+
 /** JWT helpers bound to Gatehouse's own keys and to remote key sets. */
 export interface JwtServices {
   /** Signs `claims` with Gatehouse's active key (ES256, `kid` set). */
@@ -149,16 +165,28 @@ export interface JwtServices {
    * Verifies a token issued by this Gatehouse (trust cookie or token endpoint) and returns its
    * identity, or null when it is invalid in any way. Results are cached by the exact token
    * string until `exp`, in the cache all auth plugins share. `audience` defaults to
-   * `"gatehouse"` (the trust cookie's); with a list, any one of them must match.
+   * `session.audience` (the trust cookie's); with a list, any one of them must match.
    */
   verifyOwn(token: string, options?: { audience?: string | string[] }): Promise<Identity | null>;
   /**
-   * Builds, once at load, a verifier for an external issuer. The verifier returns the
-   * token's claims, or throws a `Error` whose message says why the token was refused. When the
-   * issuer's JWKS could not be fetched (so the token could not be judged), the Error's `code`
-   * is `'ERR_JWKS_UNAVAILABLE'`. Results are cached like `verifyOwn`'s.
+   * Builds, once at load, a verifier for an external issuer; it never throws for a token, it
+   * answers with a verdict. Results are cached like `verifyOwn`'s. Throws at build time for
+   * contradictory options (no key source, HS* with a public key, `none`); warns (see
+   * `PluginServices.warn`) when the keys would travel over plain http to a host that is not
+   * this machine.
    */
-  verifier(options: ExternalIssuer): (token: string) => Promise<Record<string, unknown>>;
+  verifier(options: ExternalIssuer): (token: string) => Promise<TokenVerdict>;
+  /**
+   * Why `token` is not worth a signature check (empty, longer than Gatehouse verifies, not three
+   * base64url parts), or null when its shape is fine. The same rule the verifiers apply.
+   */
+  shapeProblem(token: string): string | null;
+  /**
+   * The user identity verified `claims` establish, as Gatehouse builds it everywhere: `sub`
+   * (null when it is not a non-empty string), `email` unless `email_verified: false`, `name`,
+   * groups from `groupsClaim` (default `groups`), every claim kept; frozen.
+   */
+  identityFromClaims(claims: Record<string, unknown>, options: { via: string; groupsClaim?: string }): Identity | null;
 }
 
 export interface ExternalIssuer {
@@ -179,6 +207,18 @@ export interface ExternalIssuer {
 export interface SessionServices {
   /** The trust cookie's name. */
   readonly cookieName: string;
+  /**
+   * The `aud` of the trust cookie's token. List it in `jwt.verifyOwn`'s audiences to accept the
+   * cookie's value sent as a bearer token.
+   */
+  readonly audience: string;
+  /**
+   * Makes this route's origin an audience `/.gatehouse/token` issues tokens for, so a page on
+   * another origin can fetch a short-lived token for this route (verify it with
+   * `jwt.verifyOwn(token, { audience: route.origin })`). Call it in `create()`; routes no plugin
+   * called it for get `400 audience_not_allowed` there.
+   */
+  acceptIssuedTokens(): void;
   /** Where to send a browser to sign in and come back to `returnTo` (an absolute URL). */
   loginUrl(returnTo: string): string;
   /** Matches a service token's client id and secret (constant time); its identity or null. */
@@ -230,7 +270,12 @@ export interface PluginServices {
   ttlStore<V>(options?: { maxEntries?: number }): TtlStore<V>;
   /** `fetch` that gives up after `timeoutMs` (default 5000). */
   fetch(input: string | URL | Request, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
-  /** Reads a `${VAR}` / file secret the same way the config loader does. */
+  /**
+   * Reads a secret the way the config loader resolves `${VAR}` and `_file` keys: `env: 'NAME'`
+   * or `env: 'NAME:-default'` (the inside of `${…}`), `file` relative to the config's folder (one
+   * trailing newline dropped), or `value` as is (option values are resolved already). Throws when
+   * the variable is unset without a default, or the file cannot be read.
+   */
   secret(value: { env?: string; file?: string; value?: string }): string;
   /** Constant-time string comparison for secrets. */
   timingSafeEqual(a: string, b: string): boolean;
@@ -328,4 +373,24 @@ export interface Plugin<S extends OptionsSchema = OptionsSchema> {
 /** Identity function that only exists to infer a plugin's option types. */
 export function definePlugin<S extends OptionsSchema>(plugin: Plugin<S>): Plugin<S> {
   return plugin;
+}
+
+/** One problem with a plugin's options, at a key path relative to them (`['allow_origins', 2]`). */
+export interface OptionProblem {
+  at: (string | number)[];
+  message: string;
+}
+
+/**
+ * Throw it from `create()` to refuse options the schema could not judge alone (cross-checks,
+ * values that need parsing). Gatehouse reports each problem at its own line and column in the
+ * config file, as it does schema errors; report every problem found, not just the first.
+ */
+export class OptionProblems extends Error {
+  readonly problems: readonly OptionProblem[];
+  constructor(problems: readonly OptionProblem[]) {
+    super(problems.map((p) => p.message).join('\n'));
+    this.name = 'OptionProblems';
+    this.problems = problems;
+  }
 }

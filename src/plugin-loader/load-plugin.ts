@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin, type Plugin } from '../plugin-api/index.ts';
+import { definePlugin, OptionProblems, type Plugin } from '../plugin-api/index.ts';
 import { builtinPlugins } from './builtins.ts';
 
 let apiModuleRegistered = false;
 
 /**
- * Lets a plugin file `import { definePlugin } from 'gatehouse/plugin'` under the compiled binary,
+ * Lets a plugin file `import { definePlugin, OptionProblems } from 'gatehouse/plugin'` under the compiled binary,
  * where no node_modules exist: the module is served from inside Gatehouse.
  */
 function registerApiModule(): void {
@@ -15,7 +15,7 @@ function registerApiModule(): void {
   Bun.plugin({
     name: 'gatehouse/plugin',
     setup(build) {
-      build.module('gatehouse/plugin', () => ({ exports: { definePlugin }, loader: 'object' }));
+      build.module('gatehouse/plugin', () => ({ exports: { definePlugin, OptionProblems }, loader: 'object' }));
     },
   });
 }

@@ -4,6 +4,9 @@
  * engine's own, so a plugin is judged by the rules it will run under. Never imported by plugin code.
  */
 import * as v from 'valibot';
+import { identityFromClaims } from '../auth/tokens/identity.ts';
+import { SESSION_AUDIENCE } from '../auth/tokens/jwt-services.ts';
+import { tokenShapeProblem } from '../auth/tokens/token-shape.ts';
 import { optionSchemas } from '../gateway/route-pipeline.ts';
 import { ipServices } from '../http/cidr.ts';
 import { pathServices } from '../http/path/index.ts';
@@ -74,17 +77,23 @@ export function fakeContext(init: FakeRequest = {}): RequestContext {
 
 /**
  * Load-time services; `warnings` collects what the plugin passed to `warn()`, `stripped` what it
- * passed to `stripFromUpstream()`. `overrides` replaces members (e.g. the engine's `paths`).
+ * passed to `stripFromUpstream()`, `capabilities` what it asked for (`session.acceptIssuedTokens()`).
+ * The token facts (`jwt.shapeProblem`, `jwt.identityFromClaims`, `session.audience`) are the
+ * engine's; signing and verifying are not available. `overrides` replaces members.
  */
-export function fakeServices(overrides: Partial<PluginServices> = {}): PluginServices & { warnings: string[]; stripped: { cookies: string[]; headers: string[] } } {
+export function fakeServices(
+  overrides: Partial<PluginServices> = {},
+): PluginServices & { warnings: string[]; stripped: { cookies: string[]; headers: string[] }; capabilities: { acceptsIssuedTokens: boolean } } {
   const warnings: string[] = [];
   const stripped = { cookies: [] as string[], headers: [] as string[] };
+  const capabilities = { acceptsIssuedTokens: false };
   const unused = () => {
     throw new Error('not available in unit tests');
   };
   return {
     warnings,
     stripped,
+    capabilities,
     v,
     log: silent,
     route,
@@ -94,8 +103,14 @@ export function fakeServices(overrides: Partial<PluginServices> = {}): PluginSer
       stripped.headers.push(...(what.headers ?? []));
     },
     upstream: unused,
-    jwt: { sign: unused, verifyOwn: unused, verifier: unused },
-    session: { cookieName: '_gatehouse', loginUrl: unused, serviceToken: unused },
+    jwt: { sign: unused, verifyOwn: unused, verifier: unused, shapeProblem: tokenShapeProblem, identityFromClaims },
+    session: {
+      cookieName: '_gatehouse',
+      audience: SESSION_AUDIENCE,
+      acceptIssuedTokens: () => void (capabilities.acceptsIssuedTokens = true),
+      loginUrl: unused,
+      serviceToken: unused,
+    },
     paths: pathServices,
     ip: ipServices,
     cookies: { get: unused, serialize: unused },

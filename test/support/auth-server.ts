@@ -44,7 +44,7 @@ export function pluginServices(runtime: AuthRuntime, route: RouteInfo): PluginSe
     jwt: runtime.jwt,
     paths: pathServices,
     ip: ipServices,
-    session: runtime.session,
+    session: runtime.sessionServices(route),
     cookies: runtime.cookies,
     counter: () => ({ inc() {} }),
     ttlStore: unused,

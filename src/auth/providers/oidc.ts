@@ -2,6 +2,7 @@
  * The OpenID Connect client (authorization code flow with PKCE), on oauth4webapi.
  */
 import * as oauth from 'oauth4webapi';
+import { isLoopbackHost } from '../../http/loopback.ts';
 import type { Profile } from '../session/sessions.ts';
 
 export interface OidcSettings {
@@ -41,13 +42,11 @@ export class OidcError extends Error {
   }
 }
 
-const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-
 /**
  * `redirectUri`: the OIDC callback on the authenticate host. `timeoutMs` bounds each request to
  * the provider (default 5000). Discovery runs at the first sign-in and is cached for `discoveryTtlMs`
  * (default 1 hour), so Gatehouse starts while the provider is down. Plain `http://` issuers are
- * allowed only on loopback addresses (tests, local development).
+ * allowed only on loopback hosts (`isLoopbackHost`: tests, local development), as `gatehouse check` says.
  */
 export function createOidcClient(
   settings: OidcSettings,
@@ -60,7 +59,7 @@ export function createOidcClient(
   const now = options.now ?? Date.now;
   const http = {
     signal: () => AbortSignal.timeout(timeoutMs),
-    [oauth.allowInsecureRequests]: issuer.protocol === 'http:' && isLoopback(issuer),
+    [oauth.allowInsecureRequests]: issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname),
   };
   const client: oauth.Client = { client_id: settings.client_id };
   let discovered: { as: oauth.AuthorizationServer; at: number } | undefined;

@@ -1,5 +1,6 @@
 import { beforeAll, expect, test } from 'bun:test';
-import { createJwtServices, type CachedVerification } from '../tokens/jwt-services.ts';
+import { createJwtServices } from '../tokens/jwt-services.ts';
+import type { CachedVerification } from '../tokens/token-cache.ts';
 import { generateSigningKeyPem, loadKeySet, type KeySet } from '../tokens/keys.ts';
 import { createSessions, MAX_SESSION_COOKIES, type SessionSettings } from './sessions.ts';
 import { memoryLogger } from '../../../test/support/memory-logger.ts';

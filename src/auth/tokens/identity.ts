@@ -25,20 +25,38 @@ export function verifiedEmail(claims: Record<string, unknown>): string | undefin
   return typeof claims.email === 'string' && claims.email_verified !== false ? claims.email : undefined;
 }
 
-/** A user identity from the claims of one of Gatehouse's own tokens; frozen. */
-export function identityFromClaims(claims: Record<string, unknown>, via: string): Identity {
-  const identity: Identity = {
-    subject: String(claims.sub),
-    kind: 'user',
-    groups: stringList(claims.groups),
-    claims,
-    via,
-  };
+export interface IdentityFromClaimsOptions {
+  /** The plugin that vouches for the identity (`Identity.via`). */
+  via: string;
+  /** The claim holding the group list (default `groups`); entries that are not strings are dropped. */
+  groupsClaim?: string;
+}
+
+function userIdentity(claims: Record<string, unknown>, { via, groupsClaim = 'groups' }: IdentityFromClaimsOptions): Identity | null {
+  if (typeof claims.sub !== 'string' || claims.sub === '') return null;
+  const identity: Identity = { subject: claims.sub, kind: 'user', groups: stringList(claims[groupsClaim]), claims, via };
   const email = verifiedEmail(claims);
   if (email !== undefined) identity.email = email;
   if (typeof claims.name === 'string') identity.name = claims.name;
-  if (typeof claims.sid === 'string') identity.sessionId = claims.sid;
-  return deepFreeze(identity);
+  return identity;
+}
+
+/**
+ * A user identity from verified claims: `sub` (null when it is not a non-empty string), the
+ * verified `email`, `name`, groups; frozen. `claims` stay whole (`iss` included, so the upstream
+ * assertion can name an external issuer). `sid` is not read: only Gatehouse's own sessions have
+ * session ids (`identityFromOwnClaims`).
+ */
+export function identityFromClaims(claims: Record<string, unknown>, options: IdentityFromClaimsOptions): Identity | null {
+  const identity = userIdentity(claims, options);
+  return identity && deepFreeze(identity);
+}
+
+/** As `identityFromClaims`, for one of Gatehouse's own tokens: its `sid` is the session id. */
+export function identityFromOwnClaims(claims: Record<string, unknown>, via: string): Identity | null {
+  const identity = userIdentity(claims, { via });
+  if (identity && typeof claims.sid === 'string') identity.sessionId = claims.sid;
+  return identity && deepFreeze(identity);
 }
 
 /** The person-describing claims Gatehouse puts in its tokens for `identity`. */

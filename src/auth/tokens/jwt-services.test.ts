@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { createPublicKey } from 'node:crypto';
 import { base64url, SignJWT, UnsecuredJWT } from 'jose';
-import { createJwtServices, type CachedVerification } from './jwt-services.ts';
+import { createJwtServices } from './jwt-services.ts';
 import { generateSigningKeyPem, loadKeySet, type KeySet } from './keys.ts';
 import { fakeClock } from '../../../test/support/memory-logger.ts';
-import { TokenCache } from './token-cache.ts';
+import { TokenCache, type CachedVerification } from './token-cache.ts';
 import { createOwnTokens, TokenType, type OwnTokens } from './own-tokens.ts';
 
 const ISS = 'https://auth.example.test';
@@ -148,5 +148,17 @@ describe('sign', () => {
     expect(identity?.subject).toBe('bob');
     expect(identity?.claims.iss).toBe(ISS);
     expect(Number(identity?.claims.exp) - Number(identity?.claims.iat)).toBe(120);
+  });
+});
+
+describe('token facts for plugins', () => {
+  test('shapeProblem and identityFromClaims are the rules Gatehouse verifies and builds identities by', () => {
+    const { jwt } = services();
+    expect(jwt.shapeProblem('a.b.c')).toBeNull();
+    expect(jwt.shapeProblem('a.b')).toBe('not a compact JWS (three base64url parts)');
+    expect(jwt.shapeProblem('x'.repeat(10_000))).toBe('token too long');
+    expect(jwt.identityFromClaims({ sub: 'u', team: ['t'], sid: 'theirs' }, { via: 'mine', groupsClaim: 'team' })).toMatchObject({ subject: 'u', groups: ['t'], via: 'mine' });
+    expect(jwt.identityFromClaims({ sub: 'u', sid: 'theirs' }, { via: 'mine' })!.sessionId).toBeUndefined();
+    expect(jwt.identityFromClaims({}, { via: 'mine' })).toBeNull();
   });
 });

@@ -1,18 +1,19 @@
 /**
  * `JwtServices` for plugins: signing with Gatehouse's active key, verifying Gatehouse's own
- * tokens through the shared verified-token cache, and verifiers for external issuers.
+ * tokens through the shared verified-token cache, verifiers for external issuers, and the token
+ * facts (shape, identity from claims) plugins must not copy.
  */
-import type { Identity, JwtServices } from '../../plugin-api/index.ts';
+import type { JwtServices } from '../../plugin-api/index.ts';
 import { externalVerifier } from './external-verifier.ts';
-import { identityFromClaims } from './identity.ts';
-import type { TokenCache } from './token-cache.ts';
+import { identityFromClaims, identityFromOwnClaims } from './identity.ts';
+import type { CachedVerification, TokenCache } from './token-cache.ts';
 import { TokenType, type OwnTokens } from './own-tokens.ts';
+import { tokenShapeProblem } from './token-shape.ts';
 
-/** Audience of the trust cookie. */
+// Importers that predate token-cache.ts owning the type.
+
+/** Audience of the trust cookie (plugins read it as `services.session.audience`). */
 export const SESSION_AUDIENCE = 'gatehouse';
-
-/** What the shared cache holds; `scope` in the cache keeps the kinds apart. */
-export type CachedVerification = { identity: Identity; audiences: readonly string[] } | { claims: Record<string, unknown> };
 
 const OWN_SCOPE = 'own';
 
@@ -38,14 +39,16 @@ export function createJwtServices(tokens: OwnTokens, cache: TokenCache<CachedVer
       } catch {
         return null;
       }
-      if (typeof payload.sub !== 'string' || payload.sub === '') return null;
+      const identity = identityFromOwnClaims(payload as Record<string, unknown>, 'gatehouse');
+      if (!identity) return null;
       const audiences = Object.freeze(typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []).filter((a) => typeof a === 'string'));
-      const identity = identityFromClaims(payload as Record<string, unknown>, 'gatehouse');
       cache.set(OWN_SCOPE, token, { identity, audiences }, payload.exp!);
       return wants(audiences) ? identity : null;
     },
     verifier(options) {
       return externalVerifier(options, cache);
     },
+    shapeProblem: tokenShapeProblem,
+    identityFromClaims,
   };
 }

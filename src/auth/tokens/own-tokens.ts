@@ -6,6 +6,7 @@
  */
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import type { KeySet } from './keys.ts';
+import { MAX_TOKEN_LENGTH } from './token-shape.ts';
 
 export const TokenType = {
   /** Trust cookie and token-endpoint tokens: the ones `verifyOwn` accepts. */
@@ -15,9 +16,6 @@ export const TokenType = {
   oidcState: 'gatehouse-oidc-state+jwt',
 } as const;
 export type TokenType = (typeof TokenType)[keyof typeof TokenType];
-
-/** Longest token we spend a signature check on; real ones are well under 4 KB. */
-export const MAX_TOKEN_LENGTH = 8192;
 
 export interface OwnTokens {
   /** `iss` of every token: the authenticate.url origin. */

@@ -9,14 +9,13 @@
  *   wait (up to the timeout); while no key set was ever fetched, or the cooldown blocks a refetch,
  *   the answer is immediate. After a failed fetch the next one may come after 5 s (or the
  *   cooldown, when shorter). When the token cannot be judged because the keys could not be
- *   fetched, the error has `code = 'ERR_JWKS_UNAVAILABLE'` (the plugin answers 503).
+ *   fetched, `getKey` throws a `JwksUnavailableError` (the verifier's verdict is `retryable`).
  */
 import { importJWK, type JWK, type JWSHeaderParameters } from 'jose';
 
-export const JWKS_UNAVAILABLE = 'ERR_JWKS_UNAVAILABLE';
-
+/** The issuer's keys could not be fetched, so a token could not be judged either way. */
 export class JwksUnavailableError extends Error {
-  readonly code = JWKS_UNAVAILABLE;
+  override readonly name = 'JwksUnavailableError';
 }
 
 export interface RemoteJwksOptions {

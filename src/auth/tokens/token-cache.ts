@@ -4,6 +4,13 @@
  * string (plus a scope naming the verifier), so a token that differs in any byte misses and is
  * verified in full; nothing is cached for tokens that failed.
  */
+import type { Identity } from '../../plugin-api/index.ts';
+
+/**
+ * What the shared cache holds: an identity and its audiences for Gatehouse's own tokens
+ * (`verifyOwn`), the claims for an external issuer's. The cache's scope keeps the kinds apart.
+ */
+export type CachedVerification = { identity: Identity; audiences: readonly string[] } | { claims: Record<string, unknown> };
 
 export interface TokenCacheOptions {
   /** Most entries kept; the least recently used goes first. Default 10,000. */
