@@ -92,12 +92,12 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     record.url = url;
     record.clientIp = clientIp;
     const path = url.pathname;
-    const reserved = canonicalForMatching(path);
-    if (reserved.startsWith('/.gatehouse/') || reserved === '/.gatehouse' || reserved.startsWith('/.well-known/gatehouse/') || host.host === authHost) {
+    const matchPath = canonicalForMatching(path);
+    if (matchPath.startsWith('/.gatehouse/') || matchPath === '/.gatehouse' || matchPath.startsWith('/.well-known/gatehouse/') || host.host === authHost) {
       record.route = 'gatehouse';
       return (await auth.handle(request, { requestId, clientIp, url })) ?? jsonError(404, 'not_found', requestId);
     }
-    const resolved = resolveRoute(router, host.hostname, host.port, path);
+    const resolved = resolveRoute(router, host.hostname, host.port, path, matchPath);
     if (resolved.kind === 'ambiguous') {
       return jsonError(400, 'ambiguous_path', requestId, { reason: resolved.reason, message: 'the path can be read as a different path by other servers' });
     }

@@ -28,9 +28,18 @@ const SLASHES_ALLOWED: ReadonlySet<PathHazard> = new Set(['empty_segment', 'enco
 // Only paths with one of these can hold a hazard once Bun has resolved dot segments and `\`.
 const MAY_HAVE_HAZARD = /[%;\u0080-\uffff]|\/\./;
 
-/** Resolves `pathname` (as forwarded: Bun has resolved dots) on `host`/`port` to a route. */
-export function resolveRoute<R extends PathRoutable>(router: Router<R>, host: string, port: string | undefined, pathname: string): RouteResolution<R> {
-  const strict = router.find(host, port, canonicalForMatching(pathname));
+/**
+ * Resolves `pathname` (as forwarded: Bun has resolved dots) on `host`/`port` to a route.
+ * `matchPath` is `canonicalForMatching(pathname)` when the caller has it already.
+ */
+export function resolveRoute<R extends PathRoutable>(
+  router: Router<R>,
+  host: string,
+  port: string | undefined,
+  pathname: string,
+  matchPath = canonicalForMatching(pathname),
+): RouteResolution<R> {
+  const strict = router.find(host, port, matchPath);
   const encodedSlashesAllowed = strict?.route.allowEncodedSlashes === true;
   if (MAY_HAVE_HAZARD.test(pathname)) {
     const hazard = findHazard(pathname, encodedSlashesAllowed ? SLASHES_ALLOWED : ALWAYS_IGNORED);
