@@ -10,6 +10,7 @@ import { safeReturnUrl } from './session/return-url.ts';
 import type { Sessions } from './session/sessions.ts';
 import type { SignOutHop } from './session/sign-out-hop.ts';
 import type { StaticProvider } from './providers/static-provider.ts';
+import type { SessionRegistry } from './session/session-registry.ts';
 import type { Throttle } from './session/throttle.ts';
 import type { OwnTokens } from './tokens/own-tokens.ts';
 
@@ -33,6 +34,8 @@ export interface AuthDeps {
   throttle: Throttle;
   /** Bounds the argon2 checks running at once. */
   passwordChecks: ConcurrencyLimit;
+  /** Server-side sessions: sign-out revokes through it. */
+  sessionRegistry: SessionRegistry;
   /** Lets a route host's sign-out clear the sign-in host's cookie too. */
   signOutHop: SignOutHop;
   /**

@@ -23,6 +23,9 @@ import { createStaticProvider } from './providers/static-provider.ts';
 import { createThrottle, type ThrottleOptions } from './session/throttle.ts';
 import { TokenCache, type CachedVerification } from './tokens/token-cache.ts';
 import { createOwnTokens } from './tokens/own-tokens.ts';
+import { createSessionRegistry, type SessionRegistry } from './session/session-registry.ts';
+import { createMemoryStore } from '../state/memory-store.ts';
+import { isStateUnavailable, type StateStore } from '../state/store.ts';
 import { createTokenEndpoint, TokenAudiences } from './endpoints/token.ts';
 
 /** The session facts every route shares; `sessionServices(route)` adds the route's capabilities. */
@@ -41,7 +44,11 @@ export interface AuthRuntime {
   jwks(): { keys: PublicJwk[] };
   /** Answers Gatehouse's own endpoints; null when the request is for a route. */
   handle(request: Request, info: EndpointRequest): Promise<Response | null>;
-  close(): void;
+  /** The shared state this runtime keeps sessions, codes and counters in. */
+  state: StateStore;
+  /** Sessions on the server side: listing, revoking, and whether the state has failed closed. */
+  sessionRegistry: SessionRegistry;
+  close(): Promise<void>;
 }
 
 export interface AuthRuntimeOptions {
@@ -56,6 +63,10 @@ export interface AuthRuntimeOptions {
   passwordChecks?: ConcurrencyLimitOptions;
   /** Endpoints added under `/.gatehouse/` on every host. */
   endpoints?: ExtraEndpoints;
+  /** The shared state; the runtime closes it. Default: a store in this process's memory. */
+  state?: StateStore;
+  /** How long verified sessions keep working while the state is down, in ms. Default 60 s. */
+  stateGraceMs?: number;
 }
 
 /**
@@ -70,9 +81,32 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
   const keys = await loadKeySet(config.session.signing_key ?? ephemeralKey());
   const tokens = createOwnTokens(keys, authOrigin ?? 'urn:gatehouse');
   const cache = new TokenCache<CachedVerification>({ maxEntries: options.tokenCacheEntries });
-  const jwt = createJwtServices(tokens, cache);
+  const state = options.state ?? createMemoryStore({ log });
+  const registry = createSessionRegistry({
+    store: state,
+    log,
+    ttlMs: config.session.ttl,
+    idleTimeoutMs: config.session.idle_timeout,
+    graceMs: options.stateGraceMs,
+  });
+  const sessionAllows = async (identity: Identity): Promise<boolean> => {
+    try {
+      return (await registry.check({ sid: identity.sessionId, sub: identity.subject, iat: Number(identity.claims.iat) || undefined })) === 'ok';
+    } catch (error) {
+      // The state being down is judged by the grace (failedClosed); anything else refuses.
+      if (isStateUnavailable(error)) return true;
+      log.error('session check failed', { error: (error as Error).message });
+      return false;
+    }
+  };
+  const jwt = createJwtServices(tokens, cache, { sessionAllows });
   const policyGroups = new Set(config.routes.flatMap((r) => r.policy?.allow?.groups ?? []));
-  const sessions = createSessions(config.session, tokens, jwt, { log, policyGroups });
+  const method = auth?.provider ?? 'unknown';
+  const sessions = createSessions(config.session, tokens, jwt, {
+    log,
+    policyGroups,
+    onOpen: (s) => registry.open({ sid: s.sid, sub: s.sub, email: s.email, name: s.name, method, exp: s.exp }),
+  });
   // A route `from` without a port also covers the port Gatehouse listens on (see originMatcher).
   const listenPort = config.listen.port;
   const routeAllowed = originMatcher(options.routeOrigins, { ports: listenPort !== 0 ? [String(listenPort)] : [] });
@@ -83,11 +117,12 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     provider: auth?.provider,
     tokens,
     sessions,
-    handoff: createHandoff(tokens),
+    handoff: createHandoff(tokens, { store: state }),
     oidc: auth?.provider === 'oidc' && auth.oidc ? createOidcClient(auth.oidc, `${authOrigin}${Paths.oidcCallback}`) : undefined,
     staticUsers: auth?.provider === 'static' && auth.static ? createStaticProvider(auth.static.users) : undefined,
     csrf: createCsrf(keys.active.secretSeed),
-    throttle: createThrottle(options.throttle),
+    throttle: createThrottle({ store: state, ...options.throttle }),
+    sessionRegistry: registry,
     passwordChecks: createConcurrencyLimit(options.passwordChecks),
     signOutHop: createSignOutHop(keys.active.secretSeed),
     isAllowedOrigin: (url, via) => url.origin === authOrigin || routeAllowed(url, via),
@@ -125,8 +160,12 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
       [Paths.token]: createTokenEndpoint(deps, tokenAudiences),
       ...options.endpoints,
     }),
-    close() {
+    state,
+    sessionRegistry: registry,
+    async close() {
       cache.clear();
+      registry.close();
+      await state.close();
     },
   };
 }

@@ -69,6 +69,10 @@ export function describeIssue(
   base: Path = [],
 ): ConfigProblem {
   const local: Path = (issue.path ?? []).map((p) => p.key as string | number);
+  // A union (`state: memory` or `state: { url, … }`) that failed inside one of its shapes: the
+  // deeper issue names the key at fault, where the union's own message would only list shapes.
+  const deeper = issue.type === 'union' ? issue.issues?.find((i) => (i.path?.length ?? 0) > 0) : undefined;
+  if (deeper) return describeIssue({ ...deeper, path: [...(issue.path ?? []), ...deeper.path!] } as typeof issue, problem, schema, base);
   const at = [...base, ...local];
   if (issue.type === 'strict_object' && issue.expected === 'never') {
     const key = String(local.at(-1));

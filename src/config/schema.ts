@@ -124,7 +124,33 @@ export const configSchema = v.strictObject({
     }),
     {},
   ),
-  admin: v.optional(v.strictObject({ listen })),
+  admin: v.optional(
+    v.strictObject({
+      listen,
+      /** Bearer token that guards the session endpoints (`/sessions`); without it they are off. */
+      token: v.optional(v.pipe(v.string(), v.minLength(16, 'use a token of at least 16 characters'))),
+    }),
+  ),
+  /**
+   * Where state shared by workers and machines lives: `memory` (one process), `sqlite:PATH` (one
+   * machine), `redis://…` / `rediss://…` (many). A string, or an object with options. Default:
+   * `memory`, or a SQLite file next to the config when `workers` is above 1.
+   */
+  state: v.optional(
+    v.pipe(
+      v.union([v.string(), v.strictObject({ url: v.string(), prefix: v.optional(v.string()), grace: v.optional(v.union([v.string(), v.number()])), timeout: v.optional(v.union([v.string(), v.number()])) })], 'expected memory, sqlite:PATH or redis://… (or { url, prefix, grace, timeout })'),
+      v.transform((value) => (typeof value === 'string' ? { url: value } : value)),
+      v.object({
+        url: v.pipe(
+          v.string(),
+          v.check((u) => u === 'memory' || u.startsWith('sqlite:') || /^rediss?:\/\//.test(u), 'expected memory, sqlite:PATH, redis://host:port/db or rediss://…'),
+        ),
+        prefix: v.optional(v.string(), 'gatehouse:'),
+        grace: duration('60s'),
+        timeout: duration('1s'),
+      }),
+    ),
+  ),
   authenticate: v.optional(
     v.strictObject({
       url: absoluteUrl,
@@ -160,6 +186,8 @@ export const configSchema = v.strictObject({
       cookie_http_only: v.optional(v.boolean(), true),
       cookie_same_site: v.optional(v.picklist(['lax', 'strict', 'none']), 'lax'),
       ttl: duration('14h'),
+      /** A session unused this long is refused (needs shared state to count use across instances). */
+      idle_timeout: v.optional(duration('0s')),
       signing_key: v.optional(v.union([v.string(), v.array(v.string())])),
     }),
     {},

@@ -1,6 +1,7 @@
 import type { Admin } from '../admin/admin-state.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { stateProblem } from '../config/state-setting.ts';
 import { compileCidrs } from '../http/cidr.ts';
 import { jsonError } from '../http/json-error.ts';
 import { createRequestGate, isRefusal } from '../http/request-gate.ts';
@@ -62,6 +63,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   // What sign-in may hand a session to: `:*` keeps its meaning there (any port of the host).
   const routeOrigins = patterns.map((p) => (p.anyPort ? `${p.origin}:*` : p.origin));
   for (const p of validateAuthConfig(config)) (p.severity === 'error' ? problems : warnings).push(loaded.problem(p.path, p.message));
+  const stateTrouble = stateProblem(config);
+  if (stateTrouble) problems.push(loaded.problem(['state'], stateTrouble));
   if (problems.length > 0) throw new ConfigError(problems);
   const auth = await deps.createAuth(loaded, routeOrigins, deps.log);
   const authHost = config.authenticate ? new URL(config.authenticate.url).host.toLowerCase() : undefined;
@@ -109,6 +112,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     }
     const route = match.route;
     record.route = route.info.id;
+    if (!route.info.policy.public && auth.sessionRegistry.failedClosed()) {
+      // Sessions cannot be checked for revocation any more: refuse rather than guess.
+      return jsonError(503, 'state_unavailable', requestId, { message: 'sessions cannot be checked right now; try again shortly' }, { 'retry-after': '5' });
+    }
     const ctx = new Context({
       requestId,
       request,

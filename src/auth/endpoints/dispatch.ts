@@ -6,9 +6,10 @@ import { Paths, type AuthDeps, type EndpointRequest } from '../deps.ts';
 import { payloadTooLarge } from './form.ts';
 import { handoffCallback } from './handoff-callback.ts';
 import { html, jsonError, redirect } from './http.ts';
+import { isStateUnavailable } from '../../state/store.ts';
 import { oidcCallback } from './oidc-callback.ts';
 import { authHostSignIn, routeHostSignIn } from './sign-in.ts';
-import { renderSignedInPage } from './pages.ts';
+import { renderSignedInPage, renderUnavailablePage } from './pages.ts';
 import { signedOut, signOut, signOutPage } from './sign-out.ts';
 import { staticSignIn } from './static-sign-in.ts';
 import { userEndpoint } from './user.ts';
@@ -31,6 +32,16 @@ export function createDispatcher(deps: AuthDeps, jwks: object, extra: ExtraEndpo
   const jwksBody = JSON.stringify(jwks);
 
   return async function handle(request: Request, info: EndpointRequest): Promise<Response | null> {
+    try {
+      return await answer(request, info);
+    } catch (error) {
+      if (!isStateUnavailable(error)) throw error;
+      deps.log.warn('sign-in state unavailable', { request_id: info.requestId, error: (error as Error).message });
+      return stateUnavailable(request, info);
+    }
+  };
+
+  async function answer(request: Request, info: EndpointRequest): Promise<Response | null> {
     const path = info.url.pathname;
     const method = request.method;
     const onAuthHost = deps.authOrigin !== undefined && info.url.origin === deps.authOrigin;
@@ -79,5 +90,20 @@ export function createDispatcher(deps: AuthDeps, jwks: object, extra: ExtraEndpo
         return signedOut(deps, info);
     }
     return jsonError(404, 'not_found', info.requestId);
-  };
+  }
+}
+
+/**
+ * The shared state did not answer: nothing was decided, so say so plainly and ask to come back.
+ * Browsers get a page, scripts JSON; both carry `Retry-After`.
+ */
+function stateUnavailable(request: Request, info: EndpointRequest): Response {
+  const headers = { 'retry-after': '5' };
+  const accept = request.headers.get('accept') ?? '';
+  if (request.method === 'GET' && accept.includes('text/html')) {
+    const response = html(renderUnavailablePage(), 503);
+    response.headers.set('retry-after', '5');
+    return response;
+  }
+  return jsonError(503, 'state_unavailable', info.requestId, { message: 'sign-in is unavailable right now; try again in a few seconds' }, headers);
 }

@@ -74,3 +74,11 @@ export function renderContinuePage(v: { action: string; host: string; who: strin
       `<button type="submit">Continue</button></form>`,
   );
 }
+
+/** Shown when sign-in cannot reach the shared state: nothing is wrong with what the user did. */
+export function renderUnavailablePage(): string {
+  return page(
+    'Try again shortly',
+    '<h1>Sign-in is briefly unavailable</h1><p>Gatehouse cannot reach its session store right now. Nothing you entered was kept. Please try again in a few seconds.</p>',
+  );
+}

@@ -32,8 +32,17 @@ function confirmPage(deps: AuthDeps, request: Request, identity: Identity | null
   return html(body, status, cookies);
 }
 
+/**
+ * Revokes the session in the shared state: its cookie, copied anywhere, stops working on every
+ * host and instance. A state that cannot answer makes sign-out fail (503) rather than pretend.
+ */
+async function endSession(deps: AuthDeps, identity: Identity | null): Promise<void> {
+  if (identity?.sessionId) await deps.sessionRegistry.revokeSession(identity.sessionId);
+}
+
 /** Clears the sign-in host's cookie, then the provider's session (OIDC) or straight back. */
 async function signOutOnAuthHost(deps: AuthDeps, info: EndpointRequest, identity: Identity | null, returnTo: string): Promise<Response> {
+  await endSession(deps, identity);
   const clear = deps.sessions.clearCookies(info.url.hostname);
   if (identity) deps.log.info('signed out', { request_id: info.requestId, subject: identity.subject });
   if (deps.oidc) {
@@ -70,6 +79,7 @@ export async function signOut(deps: AuthDeps, request: Request, info: EndpointRe
     return confirmPage(deps, request, identity, returnTo, 'This sign-out form expired. Please try again.', 403);
   }
   if (deps.authOrigin !== undefined && info.url.origin === deps.authOrigin) return signOutOnAuthHost(deps, info, identity, returnTo);
+  await endSession(deps, identity);
   const clear = deps.sessions.clearCookies(info.url.hostname);
   if (identity) deps.log.info('signed out', { request_id: info.requestId, subject: identity.subject });
   if (deps.authOrigin === undefined) return redirect(returnTo, clear, { status: 303 });

@@ -6,12 +6,14 @@
  * `gatehouse-handoff+jwt`, `aud` = the target origin, 60 s, a `jti`, the session's claims, the
  * return URL, and the hash of a nonce that the target host stored in a cookie before sending the
  * browser away. The nonce binding means a leaked or planted code is useless in any other
- * browser; one-time use is enforced by a used-`jti` set kept per process (a replay through
- * another worker still needs the victim's nonce cookie, which is what matters).
+ * browser; one-time use is enforced through the shared state (set-if-absent on the `jti`), so a
+ * code redeemed on one worker or machine is refused on every other.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { SessionClaims } from './sessions.ts';
+import { createMemoryStore } from '../../state/memory-store.ts';
+import type { StateStore } from '../../state/store.ts';
 import { TokenType, type OwnTokens } from '../tokens/own-tokens.ts';
 
 export const HANDOFF_TTL_SECONDS = 60;
@@ -38,21 +40,13 @@ export interface Handoff {
   redeem(code: string, expect: { origin: string; nonceHash: string | undefined }): Promise<HandoffClaims>;
 }
 
-/** `maxUsed`: most remembered `jti`s (default 100,000); `now` in seconds for tests. */
-export function createHandoff(tokens: OwnTokens, options: { maxUsed?: number; now?: () => number } = {}): Handoff {
-  const maxUsed = options.maxUsed ?? 100_000;
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const used = new Map<string, number>();
-
-  const remember = (jti: string, exp: number) => {
-    if (used.size >= maxUsed) {
-      const t = now();
-      for (const [k, e] of used) if (e < t - 10) used.delete(k);
-      // Still full: refuse rather than forget an unexpired jti, which would allow a replay.
-      if (used.size >= maxUsed) throw new HandoffError('too many hand-offs in progress');
-    }
-    used.set(jti, exp);
-  };
+/**
+ * `store`: where used codes are remembered (default: this process's memory, bounded); `now` in
+ * seconds for tests.
+ */
+export function createHandoff(tokens: OwnTokens, options: { store?: Pick<StateStore, 'setIfAbsent'>; now?: () => number } = {}): Handoff {
+  const store = options.store ?? createMemoryStore();
+  const nowMs = () => (options.now ? options.now() * 1000 : Date.now());
 
   return {
     issue(target, { session, returnTo }) {
@@ -74,8 +68,9 @@ export function createHandoff(tokens: OwnTokens, options: { maxUsed?: number; no
         throw new HandoffError('malformed code');
       }
       if (!expect.nonceHash || expect.nonceHash !== nh) throw new HandoffError('code was not requested by this browser');
-      if (used.has(jti)) throw new HandoffError('code already used');
-      remember(jti, payload.exp!);
+      // Kept a little past exp: a code is refused by its signature's expiry after that anyway.
+      const keepMs = Math.max(1, payload.exp! * 1000 - nowMs()) + 10_000;
+      if (!(await store.setIfAbsent(`handoff:${jti}`, '1', keepMs))) throw new HandoffError('code already used');
       return { session: ses, returnTo: rt };
     },
   };

@@ -66,7 +66,13 @@ export function createSessions(
   settings: SessionSettings,
   tokens: OwnTokens,
   jwt: JwtServices,
-  options: { log: Logger; policyGroups?: ReadonlySet<string>; now?: () => number },
+  options: {
+    log: Logger;
+    policyGroups?: ReadonlySet<string>;
+    now?: () => number;
+    /** Called for every new session (not for one carried over), before its token is handed out. */
+    onOpen?: (session: SessionClaims) => Promise<void>;
+  },
 ): Sessions {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const domain = settings.cookie_domain?.toLowerCase().replace(/^\./, '');
@@ -110,6 +116,7 @@ export function createSessions(
       const session: SessionClaims = { sub: profile.sub, groups: [...groups], sid, exp };
       if (profile.email !== undefined) session.email = profile.email;
       if (profile.name !== undefined) session.name = profile.name;
+      if (!carry) await options.onOpen?.(session);
       return { token, session };
     },
     setCookie(token, exp, hostname) {

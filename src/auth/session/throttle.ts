@@ -5,11 +5,15 @@
  * addresses an account is slowed down (an increasing delay of seconds), never locked out, so an
  * attacker guessing from elsewhere cannot keep the real user out for long.
  *
- * The counters live in a `CounterStore`: in this process by default (with several workers each
- * keeps its own, so the effective limits are per worker).
+ * The counters live in the configured state store, so the limits hold across workers and machines;
+ * a throttle made without one counts in this process only.
  */
 import { parseIp } from '../../http/cidr.ts';
-import { createMemoryCounterStore, type CounterStore } from './counter-store.ts';
+import { createMemoryStore } from '../../state/memory-store.ts';
+import type { StateStore } from '../../state/store.ts';
+
+/** What the throttle needs of a store: atomic counters (every state backend has them). */
+export type CounterStore = Pick<StateStore, 'increment' | 'delete'>;
 
 export interface ThrottleOptions {
   /** Attempts on one account from one client address within the window. Default 5. */
@@ -70,7 +74,7 @@ export function createThrottle(options: ThrottleOptions = {}): Throttle {
   const baseMs = options.backoffBaseMs ?? 1000;
   const maxMs = options.backoffMaxMs ?? 30_000;
   const now = options.now ?? Date.now;
-  const store = options.store ?? createMemoryCounterStore({ maxKeys: options.maxKeys, now });
+  const store = options.store ?? createMemoryStore({ maxEntries: options.maxKeys, now });
 
   return {
     async reserve(ip, user) {

@@ -1,0 +1,246 @@
+/**
+ * Server-side sessions. The trust cookie stays a signed JWT (verifying it stays a cached, local
+ * check) and names a session id; the session's record and every revocation live in the shared
+ * state, so signing out ends a session on every host and every instance.
+ *
+ * No request waits on the state: revocations reach each process through the state's change feed
+ * (within a second) and sit in a local table, reloaded in full every few seconds in case a message
+ * was missed. Use is written back at most once a minute per session and process; the record is
+ * read only when this process's own view says the session may have gone idle.
+ */
+import type { Logger } from '../../plugin-api/index.ts';
+import { isStateUnavailable, type StateStore } from '../../state/store.ts';
+
+export interface SessionRecord {
+  sid: string;
+  sub: string;
+  email?: string;
+  name?: string;
+  /** How the user signed in: `static`, `oidc`. */
+  method: string;
+  /** ms since the epoch. */
+  created: number;
+  lastSeen: number;
+  /** Expiry, seconds since the epoch (the trust cookie's `exp`). */
+  exp: number;
+}
+
+/** What a verified token says of its session. */
+export interface SessionClaimsSeen {
+  sid?: string;
+  sub: string;
+  /** Issued-at, seconds since the epoch. */
+  iat?: number;
+}
+
+export type SessionVerdict = 'ok' | 'revoked' | 'idle';
+
+export interface SessionRegistry {
+  /** Records a session that has just started. */
+  open(record: Omit<SessionRecord, 'created' | 'lastSeen'>): Promise<void>;
+  /** Whether a verified token's session may still be used. Usually answers without the state. */
+  check(claims: SessionClaimsSeen): Promise<SessionVerdict>;
+  /** Ends one session everywhere. */
+  revokeSession(sid: string): Promise<void>;
+  /** Ends every session of a user (by `sub` or email) everywhere; returns how many were listed. */
+  revokeUser(user: string): Promise<number>;
+  /** Ends every session everywhere. */
+  revokeAll(): Promise<void>;
+  /** Live sessions, newest first, optionally of one user (`sub` or email). */
+  list(options?: { user?: string; limit?: number }): Promise<SessionRecord[]>;
+  /** Whether the state has failed for longer than the grace (requests needing a session then fail closed). */
+  failedClosed(): boolean;
+  /** Whether the state answered the last health check. */
+  healthy(): boolean;
+  close(): void;
+}
+
+export interface SessionRegistryOptions {
+  store: StateStore;
+  log: Logger;
+  /** The longest a session lives (the session `ttl`), in ms: how long revocations are kept. */
+  ttlMs: number;
+  /** A session unused this long is refused; 0 (default) turns idle expiry off. */
+  idleTimeoutMs?: number;
+  /** How long sessions keep working while the state is down, in ms. Default 60 s. */
+  graceMs?: number;
+  /** How often revocations are reloaded in full, in ms. Default 5 s. */
+  reloadMs?: number;
+  /** How often the state's health is checked, in ms. Default 1 s. */
+  healthMs?: number;
+  now?: () => number;
+}
+
+const CHANNEL = 'revocations';
+const REVOKED_SID = 'revoked:sid:';
+const REVOKED_USER = 'revoked:user:';
+const REVOKED_ALL = 'revoked:all';
+const SESSION = 'session:';
+const MAX_LISTED = 10_000;
+
+/** Creates the registry and starts its background reload and health check (timers are unref'd). */
+export function createSessionRegistry(options: SessionRegistryOptions): SessionRegistry {
+  const { store, log, ttlMs } = options;
+  const idleMs = options.idleTimeoutMs ?? 0;
+  const graceMs = options.graceMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  // The local view: filled from the feed and by periodic reloads.
+  const revokedSids = new Map<string, number>();
+  const revokedUsers = new Map<string, number>();
+  let revokedAllAt = 0;
+  const lastSeen = new Map<string, number>();
+  const lastWritten = new Map<string, number>();
+  let downSince: number | undefined;
+  let up = true;
+
+  const apply = (message: string) => {
+    const [kind, value = '', at = ''] = message.split('\n');
+    if (kind === 'sid') revokedSids.set(value, now() + ttlMs);
+    else if (kind === 'user') revokedUsers.set(value, Math.max(revokedUsers.get(value) ?? 0, Number(at) || now()));
+    else if (kind === 'all') revokedAllAt = Math.max(revokedAllAt, Number(at) || now());
+  };
+  const unsubscribe = store.subscribe(CHANNEL, apply);
+
+  async function reload(): Promise<void> {
+    try {
+      const [sids, users, all] = await Promise.all([store.list(REVOKED_SID, MAX_LISTED), store.list(REVOKED_USER, MAX_LISTED), store.get(REVOKED_ALL)]);
+      for (const { key } of sids) revokedSids.set(key.slice(REVOKED_SID.length), now() + ttlMs);
+      for (const { key, value } of users) apply(`user\n${key.slice(REVOKED_USER.length)}\n${value}`);
+      if (all) apply(`all\n\n${all}`);
+      for (const [sid, until] of revokedSids) if (until < now()) revokedSids.delete(sid);
+    } catch (error) {
+      if (!isStateUnavailable(error)) log.error('revocation reload failed', { error: (error as Error).message });
+    }
+  }
+  async function health(): Promise<void> {
+    up = await store.ping();
+    if (up) downSince = undefined;
+    else downSince ??= now();
+  }
+  void reload();
+  const reloadTimer = setInterval(() => void reload(), options.reloadMs ?? 5000);
+  const healthTimer = setInterval(() => void health(), options.healthMs ?? 1000);
+  reloadTimer.unref?.();
+  healthTimer.unref?.();
+
+  const revokedAt = (claims: SessionClaimsSeen): boolean => {
+    const issuedMs = (claims.iat ?? 0) * 1000;
+    if (revokedAllAt && issuedMs <= revokedAllAt) return true;
+    const userAt = revokedUsers.get(claims.sub);
+    if (userAt && issuedMs <= userAt) return true;
+    return claims.sid !== undefined && revokedSids.has(claims.sid);
+  };
+
+  async function readRecord(sid: string): Promise<SessionRecord | undefined> {
+    const text = await store.get(SESSION + sid);
+    return text ? (JSON.parse(text) as SessionRecord) : undefined;
+  }
+
+  /** Writes this process's latest use of `sid` back, at most once a minute (or a quarter of the idle timeout). */
+  function touch(sid: string, at: number): void {
+    const every = idleMs > 0 ? Math.min(60_000, idleMs / 4) : 60_000;
+    if (at - (lastWritten.get(sid) ?? 0) < every) return;
+    lastWritten.set(sid, at);
+    void (async () => {
+      const record = await readRecord(sid);
+      if (record && record.lastSeen < at) {
+        const ttl = record.exp * 1000 - at;
+        if (ttl > 0) await store.set(SESSION + sid, JSON.stringify({ ...record, lastSeen: at }), ttl);
+      }
+    })().catch(() => lastWritten.delete(sid));
+  }
+
+  async function idle(sid: string, at: number): Promise<boolean> {
+    if (idleMs <= 0) return false;
+    const seen = lastSeen.get(sid);
+    if (seen !== undefined && at - seen < idleMs) return false;
+    // This process has not seen the session lately; another may have.
+    try {
+      const record = await readRecord(sid);
+      if (!record) return false;
+      if (at - record.lastSeen >= idleMs) return true;
+      lastSeen.set(sid, record.lastSeen);
+      return false;
+    } catch (error) {
+      if (isStateUnavailable(error)) return false; // the grace decides; see failedClosed
+      throw error;
+    }
+  }
+
+  async function publish(kind: string, value: string, at: number): Promise<void> {
+    apply(`${kind}\n${value}\n${at}`);
+    await store.publish(CHANNEL, `${kind}\n${value}\n${at}`);
+  }
+
+  async function revokeSession(sid: string): Promise<void> {
+    await store.set(REVOKED_SID + sid, '1', ttlMs);
+    await store.delete(SESSION + sid);
+    await publish('sid', sid, now());
+  }
+
+  async function list(options: { user?: string; limit?: number } = {}): Promise<SessionRecord[]> {
+    const entries = await store.list(SESSION, options.user ? MAX_LISTED : (options.limit ?? 1000));
+    const user = options.user?.toLowerCase();
+    const records = entries
+      .map((e) => JSON.parse(e.value) as SessionRecord)
+      .filter((r) => !user || r.sub.toLowerCase() === user || r.email?.toLowerCase() === user)
+      .sort((a, b) => b.created - a.created);
+    return records.slice(0, options.limit ?? 1000);
+  }
+
+  return {
+    revokeSession,
+    list,
+    async open(record) {
+      const at = now();
+      const full: SessionRecord = { ...record, created: at, lastSeen: at };
+      lastSeen.set(record.sid, at);
+      lastWritten.set(record.sid, at);
+      const ttl = record.exp * 1000 - at;
+      if (ttl > 0) await store.set(SESSION + record.sid, JSON.stringify(full), ttl);
+    },
+
+    async check(claims) {
+      if (revokedAt(claims)) return 'revoked';
+      if (!claims.sid) return 'ok';
+      const at = now();
+      if (await idle(claims.sid, at)) {
+        await revokeSession(claims.sid).catch(() => {});
+        return 'idle';
+      }
+      lastSeen.set(claims.sid, at);
+      if (lastSeen.size > 100_000) lastSeen.delete(lastSeen.keys().next().value!);
+      if (lastWritten.size > 100_000) lastWritten.delete(lastWritten.keys().next().value!);
+      touch(claims.sid, at);
+      return 'ok';
+    },
+
+    async revokeUser(user) {
+      const sessions = await list({ user, limit: MAX_LISTED });
+      const at = now();
+      const subs = new Set(sessions.map((s) => s.sub));
+      if (!user.includes('@') || subs.size === 0) subs.add(user);
+      for (const sub of subs) {
+        await store.set(REVOKED_USER + sub, String(at), ttlMs);
+        await publish('user', sub, at);
+      }
+      for (const s of sessions) await revokeSession(s.sid);
+      return sessions.length;
+    },
+
+    async revokeAll() {
+      const at = now();
+      await store.set(REVOKED_ALL, String(at), ttlMs);
+      await publish('all', '', at);
+    },
+
+    failedClosed: () => downSince !== undefined && now() - downSince > graceMs,
+    healthy: () => up,
+
+    close() {
+      clearInterval(reloadTimer);
+      clearInterval(healthTimer);
+      unsubscribe();
+    },
+  };
+}
