@@ -1,6 +1,7 @@
 /**
  * `workers: N`: N processes serve the same port (SO_REUSEPORT); one that dies is restarted while
- * the others keep serving. Which process answered is told by a plugin that stamps its pid.
+ * the others keep serving. Which process answered is told by a plugin that stamps its pid. The
+ * supervisor's admin `/metrics` sums the workers' counters.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -34,15 +35,16 @@ function upstream(): TestUpstream {
 }
 
 /** Starts `gatehouse run` (the supervisor) on a config with `workers`; returns it and its port. */
-function startSupervisor(workers: string | number, to: string): { gh: Spawned; port: number } {
+function startSupervisor(workers: string | number, to: string, options: { adminPort?: number } = {}): { gh: Spawned; port: number } {
   const port = freePort();
+  const admin = options.adminPort ? `admin: { listen: "127.0.0.1:${options.adminPort}" }\n` : '';
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-workers-test-'));
   writeFileSync(join(dir, 'pid.ts'), PID_PLUGIN);
   writeFileSync(
     join(dir, 'gatehouse.yaml'),
     `listen: "127.0.0.1:${port}"
 workers: ${workers}
-routes:
+${admin}routes:
   - from: http://api.example.test
     to: ${to}
     policy: { public: true }
@@ -61,10 +63,10 @@ routes:
 
 const listening = (gh: Spawned) => gh.logs().filter((l) => l.msg === 'gatehouse listening').length;
 
-async function waitFor(probe: () => boolean, ms: number, what: string, gh: Spawned): Promise<void> {
+async function waitFor(probe: () => boolean | Promise<boolean>, ms: number, what: string, gh: Spawned): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (probe()) return;
+    if (await probe()) return;
     await Bun.sleep(25);
   }
   throw new Error(`timed out waiting for ${what}\nstdout:\n${gh.stdout.join('\n')}\nstderr:\n${gh.stderr.join('\n')}`);
@@ -84,6 +86,20 @@ async function collectPids(port: number, want: number, max = 400): Promise<Set<n
   for (let i = 0; i < max && pids.size < want; i++) pids.add(await pidOf(port));
   return pids;
 }
+
+/** The supervisor's `/metrics`, by series (`name{labels}`). */
+async function scrape(adminPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out[line.slice(0, at)] = Number(line.slice(at + 1));
+  }
+  return out;
+}
+
+const ANSWERED = 'gatehouse_requests_total{route="routes[0]",code="2xx"}';
 
 describe('workers', () => {
   test('workers: 2 serve one port from two processes; a killed worker is restarted and requests keep succeeding', async () => {
@@ -115,6 +131,50 @@ describe('workers', () => {
     gh.kill('SIGTERM');
     expect(await gh.exited).toBe(0);
     expect(gh.logs().some((l) => l.msg === 'stopping workers')).toBe(true);
+  });
+
+  test("the supervisor's /metrics sums the workers' counters, and a restart does not make them go down", async () => {
+    const up = upstream();
+    const adminPort = freePort();
+    const { gh, port } = startSupervisor(2, up.url, { adminPort });
+    await waitFor(() => listening(gh) === 2, 30_000, 'two workers listening', gh);
+
+    // Enough requests on fresh connections that both workers answered some (bounded).
+    const pids = new Set<number>();
+    let sent = 0;
+    while (sent < 20 || (pids.size < 2 && sent < 400)) {
+      pids.add(await pidOf(port));
+      sent++;
+    }
+    expect(pids.size).toBe(2);
+
+    let metrics: Record<string, number> = {};
+    const showsAll = async () => (metrics = await scrape(adminPort))[ANSWERED] === sent;
+    await waitFor(showsAll, 5000, `/metrics to count ${sent} requests`, gh);
+    expect(metrics['gatehouse_worker_up{worker="1"}']).toBe(1);
+    expect(metrics['gatehouse_worker_up{worker="2"}']).toBe(1);
+    const perWorker = [metrics['gatehouse_worker_requests_total{worker="1"}']!, metrics['gatehouse_worker_requests_total{worker="2"}']!];
+    expect(perWorker[0]! + perWorker[1]!).toBe(sent);
+    expect(perWorker.every((n) => n > 0)).toBe(true);
+    expect(metrics['gatehouse_worker_restarts_total'] ?? 0).toBe(0);
+
+    // A killed worker's counts stay in the totals, before and after its replacement starts.
+    process.kill([...pids][0]!, 'SIGKILL');
+    await waitFor(() => gh.logs().some((l) => l.msg === 'worker exited; restarting'), 10_000, 'the supervisor to notice', gh);
+    expect((await scrape(adminPort))[ANSWERED]).toBe(sent);
+    await waitFor(() => listening(gh) === 3, 30_000, 'the replacement worker to listen', gh);
+    metrics = await scrape(adminPort);
+    expect(metrics[ANSWERED]).toBe(sent);
+    expect(metrics['gatehouse_worker_restarts_total']).toBe(1);
+
+    for (let i = 0; i < 10; i++, sent++) await pidOf(port);
+    await waitFor(showsAll, 5000, `/metrics to count ${sent} requests`, gh);
+    expect(metrics['gatehouse_worker_up{worker="1"}']).toBe(1);
+    expect(metrics['gatehouse_worker_up{worker="2"}']).toBe(1);
+    expect(metrics['gatehouse_worker_requests_total{worker="1"}']! + metrics['gatehouse_worker_requests_total{worker="2"}']!).toBe(sent);
+
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
   });
 
   test('workers: auto starts one process per core', async () => {

@@ -1,9 +1,16 @@
 import type { Counter } from '../plugin-api/index.ts';
+import { renderFamilies } from './prometheus-text.ts';
 
 interface CounterFamily {
   help: string;
   values: Map<string, number>;
 }
+
+/**
+ * Every counter of one process as plain data (it crosses IPC from a worker to the supervisor):
+ * by metric name, the help text and the values by formatted label set (`` for none).
+ */
+export type MetricsSnapshot = Record<string, { help: string; values: Record<string, number> }>;
 
 /** Counters exported in Prometheus text format on the admin `/metrics` endpoint. */
 export class Metrics {
@@ -31,11 +38,12 @@ export class Metrics {
   }
 
   render(): string {
-    let out = '';
-    for (const [name, family] of this.families) {
-      out += `# HELP ${name} ${family.help}\n# TYPE ${name} counter\n`;
-      for (const [labels, value] of family.values) out += `${name}${labels} ${value}\n`;
-    }
+    return renderFamilies([...this.families].map(([name, { help, values }]) => [name, { help, type: 'counter', values }] as const));
+  }
+
+  snapshot(): MetricsSnapshot {
+    const out: MetricsSnapshot = {};
+    for (const [name, { help, values }] of this.families) out[name] = { help, values: Object.fromEntries(values) };
     return out;
   }
 }

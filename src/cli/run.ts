@@ -6,6 +6,7 @@ import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { createAuth } from '../gateway/create-auth.ts';
 import { createFdSink, createLogger } from '../log/logger.ts';
+import { reportMetricsToSupervisor } from '../server/metrics-reporter.ts';
 import { startServer } from '../server/server.ts';
 import { superviseWorkers, workerCount } from '../server/workers.ts';
 import { configPath } from './config-path.ts';
@@ -51,6 +52,7 @@ export async function runCommand(args: string[]): Promise<number> {
     return 1;
   }
   const adminServer = loaded.config.admin && !process.env.GATEHOUSE_WORKER ? startAdminServer(loaded.config.admin.listen, admin) : undefined;
+  const reporter = process.env.GATEHOUSE_WORKER ? reportMetricsToSupervisor(admin.metrics) : undefined;
   process.on('SIGHUP', () => void server.reload());
   return new Promise((resolve) => {
     let stopping = false;
@@ -60,6 +62,7 @@ export async function runCommand(args: string[]): Promise<number> {
       log.info('shutting down', { signal });
       adminServer?.stop(true);
       await server.stop();
+      reporter?.stop();
       sink.flush();
       resolve(0);
       // Requests cut off at shutdown_timeout may still hold upstream sockets and timers that

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Subprocess } from 'bun';
 import { createAdminState } from '../admin/admin-state.ts';
 import { startAdminServer } from './admin-server.ts';
+import { createSupervisorMetrics } from './supervisor-metrics.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../plugin-api/index.ts';
 
@@ -19,13 +20,15 @@ function selfCommand(): string[] {
 /**
  * Runs `count` worker processes that share the listen port (SO_REUSEPORT), restarts any that
  * dies (with a growing delay if they keep dying), forwards SIGHUP to all, and on SIGTERM/SIGINT
- * stops them and exits 0 once they have drained.
+ * stops them and exits 0 once they have drained. Its admin listener's `/metrics` sums the
+ * workers' counters (sent over IPC), restarted ones included.
  */
 export function superviseWorkers(options: { count: number; log: Logger; config: Config; extraEnv?: Record<string, string> }): Promise<number> {
   const { count, log } = options;
   const admin = createAdminState();
   const restarts = admin.metrics.counter('gatehouse_worker_restarts_total', 'Workers restarted after exiting unexpectedly.');
-  const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin) : undefined;
+  const metrics = createSupervisorMetrics({ slots: count, own: admin.metrics });
+  const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin, { metrics: metrics.render }) : undefined;
   const workers = new Array<Subprocess | undefined>(count);
   let stopping = false;
   let resolveDone: (code: number) => void;
@@ -33,10 +36,13 @@ export function superviseWorkers(options: { count: number; log: Logger; config: 
 
   const spawn = (slot: number, failures = 0) => {
     const startedAt = Date.now();
-    workers[slot] = Bun.spawn(selfCommand(), {
+    const counts = metrics.worker(slot, (message) => worker.send(message));
+    const worker = Bun.spawn(selfCommand(), {
       env: { ...process.env, ...options.extraEnv, GATEHOUSE_WORKER: String(slot + 1) },
       stdio: ['ignore', 'inherit', 'inherit'],
+      ipc: counts.receive,
       onExit(_proc, code, signal) {
+        counts.exited();
         workers[slot] = undefined;
         if (stopping) {
           if (workers.every((w) => !w)) {
@@ -52,6 +58,7 @@ export function superviseWorkers(options: { count: number; log: Logger; config: 
         setTimeout(() => !stopping && spawn(slot, quick ? failures + 1 : 0), delay);
       },
     });
+    workers[slot] = worker;
   };
   for (let i = 0; i < count; i++) spawn(i);
   admin.ready = true;

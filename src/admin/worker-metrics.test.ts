@@ -1,0 +1,127 @@
+import { describe, expect, test } from 'bun:test';
+import { createAdminState } from './admin-state.ts';
+import { Metrics } from './metrics.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
+
+/** A worker's counters after `requests` requests on route `api` (2xx) and `errors` 5xx. */
+function workerCounts(requests: number, errors = 0) {
+  const admin = createAdminState();
+  for (let i = 0; i < requests; i++) admin.requests.inc({ route: 'api', code: '2xx' });
+  for (let i = 0; i < errors; i++) admin.requests.inc({ route: 'api', code: '5xx' });
+  return admin.metrics.snapshot();
+}
+
+/** Sample lines of Prometheus text, by series. */
+function samples(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out[line.slice(0, at)] = Number(line.slice(at + 1));
+  }
+  return out;
+}
+
+const own = () => createAdminState().metrics.snapshot();
+
+describe('worker metrics', () => {
+  test('a snapshot is plain data that renders as the process would', () => {
+    const metrics = new Metrics();
+    metrics.counter('x_total', 'X.').inc({ a: 'b' }, 2);
+    metrics.counter('y_total', 'Y.').inc();
+    expect(structuredClone(metrics.snapshot())).toEqual({ x_total: { help: 'X.', values: { '{a="b"}': 2 } }, y_total: { help: 'Y.', values: { '': 1 } } });
+  });
+
+  test('sums the same series across workers, under the names and labels one process shows', () => {
+    const totals = createWorkerMetrics({ slots: 2 });
+    const a = totals.started(0);
+    const b = totals.started(1);
+    totals.report(0, a, workerCounts(3, 1));
+    totals.report(1, b, workerCounts(4));
+    const text = totals.render(own());
+    expect(samples(text)).toEqual({
+      'gatehouse_requests_total{route="api",code="2xx"}': 7,
+      'gatehouse_requests_total{route="api",code="5xx"}': 1,
+      'gatehouse_worker_up{worker="1"}': 1,
+      'gatehouse_worker_up{worker="2"}': 1,
+      'gatehouse_worker_requests_total{worker="1"}': 4,
+      'gatehouse_worker_requests_total{worker="2"}': 4,
+    });
+    // One HELP and TYPE per family, as a single process shows them.
+    expect(text.match(/# TYPE gatehouse_requests_total counter/g)).toHaveLength(1);
+    expect(text).toContain('# TYPE gatehouse_worker_up gauge');
+  });
+
+  test("adds the supervisor's own counters, and shows families no worker has reported yet", () => {
+    const totals = createWorkerMetrics({ slots: 1 });
+    totals.started(0);
+    const supervisor = createAdminState();
+    supervisor.metrics.counter('gatehouse_worker_restarts_total', 'Restarts.').inc();
+    const text = totals.render(supervisor.metrics.snapshot());
+    expect(text).toContain('# TYPE gatehouse_requests_total counter');
+    expect(samples(text)['gatehouse_worker_restarts_total']).toBe(1);
+  });
+
+  test('reports replace the previous one of the same worker (they are cumulative)', () => {
+    const totals = createWorkerMetrics({ slots: 1 });
+    const a = totals.started(0);
+    totals.report(0, a, workerCounts(2));
+    totals.report(0, a, workerCounts(5));
+    expect(samples(totals.render(own()))['gatehouse_requests_total{route="api",code="2xx"}']).toBe(5);
+  });
+
+  test("a restarted worker's counts are added to what its predecessors counted: totals never go down", () => {
+    const totals = createWorkerMetrics({ slots: 2 });
+    const first = totals.started(0);
+    const other = totals.started(1);
+    totals.report(0, first, workerCounts(10));
+    totals.report(1, other, workerCounts(1));
+    totals.exited(0, first);
+    let s = samples(totals.render(own()));
+    expect(s['gatehouse_worker_up{worker="1"}']).toBe(0);
+    expect(s['gatehouse_requests_total{route="api",code="2xx"}']).toBe(11);
+
+    const second = totals.started(0);
+    s = samples(totals.render(own()));
+    expect(s['gatehouse_worker_up{worker="1"}']).toBe(1);
+    expect(s['gatehouse_requests_total{route="api",code="2xx"}']).toBe(11);
+
+    totals.report(0, second, workerCounts(3));
+    totals.exited(0, second);
+    const third = totals.started(0);
+    totals.report(0, third, workerCounts(1));
+    s = samples(totals.render(own()));
+    expect(s['gatehouse_requests_total{route="api",code="2xx"}']).toBe(10 + 3 + 1 + 1);
+    expect(s['gatehouse_worker_requests_total{worker="1"}']).toBe(14);
+    expect(s['gatehouse_worker_requests_total{worker="2"}']).toBe(1);
+  });
+
+  test('a report that arrives after its worker exited adds only what is new; one from an older worker is ignored', () => {
+    const totals = createWorkerMetrics({ slots: 1 });
+    const first = totals.started(0);
+    totals.report(0, first, workerCounts(4));
+    totals.exited(0, first);
+    const second = totals.started(0);
+    totals.report(0, second, workerCounts(1));
+    totals.report(0, first, workerCounts(6));
+    totals.report(0, first, workerCounts(5)); // stale: not less than before
+    expect(samples(totals.render(own()))['gatehouse_requests_total{route="api",code="2xx"}']).toBe(6 + 1);
+
+    totals.exited(0, second);
+    totals.started(0);
+    totals.report(0, first, workerCounts(100));
+    expect(samples(totals.render(own()))['gatehouse_requests_total{route="api",code="2xx"}']).toBe(7);
+  });
+
+  test('a series first seen after a restart keeps the old ones', () => {
+    const totals = createWorkerMetrics({ slots: 1 });
+    const first = totals.started(0);
+    totals.report(0, first, workerCounts(2));
+    totals.exited(0, first);
+    const second = totals.started(0);
+    totals.report(0, second, workerCounts(0, 3));
+    const s = samples(totals.render(own()));
+    expect(s['gatehouse_requests_total{route="api",code="2xx"}']).toBe(2);
+    expect(s['gatehouse_requests_total{route="api",code="5xx"}']).toBe(3);
+  });
+});
