@@ -231,6 +231,26 @@ describe('gatehouse run', () => {
     expect(await gh.exited).toBe(0);
   });
 
+  test('/readyz reports a state store that does not answer (503), and the gateway keeps serving public routes', async () => {
+    const up = upstream(() => new Response('ok'));
+    const adminPort = freePort();
+    const deadRedis = freePort();
+    const dir = tempDir({ 'gatehouse.yaml': VALID(up.url, `listen: "127.0.0.1:0"\nadmin: { listen: "127.0.0.1:${adminPort}" }\nstate: { url: "redis://127.0.0.1:${deadRedis}/0", timeout: 200ms }\n`) });
+    const gh = track(await startRun(join(dir, 'gatehouse.yaml')));
+    const admin = `http://127.0.0.1:${adminPort}`;
+    let ready: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      ready = await fetch(`${admin}/readyz`);
+      if (ready.status === 503) break;
+      await Bun.sleep(100);
+    }
+    expect(ready!.status).toBe(503);
+    expect(await ready!.json()).toEqual({ ready: false, checks: { state: false } });
+    expect((await fetch(`${gh.url}/x`, { headers: { host: 'api.example.test' } })).status).toBe(200);
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
+  });
+
   test('the admin listener serves /healthz, /readyz and Prometheus /metrics', async () => {
     const up = upstream(() => new Response('ok'));
     const adminPort = freePort();
@@ -242,6 +262,7 @@ describe('gatehouse run', () => {
     expect(await (await fetch(`${admin}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${admin}/readyz`);
     expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { state: true } });
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     expect(metrics).toContain('# TYPE gatehouse_requests_total counter');
     expect(metrics).toContain('gatehouse_requests_total{route="routes[0]",code="2xx"} 1');

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createAdminState } from '../admin/admin-state.ts';
 import { EPHEMERAL_KEY_ENV, ephemeralKey } from '../auth/index.ts';
+import { stateSetting } from '../config/state-setting.ts';
+import { openStateStore } from '../state/index.ts';
 import { startAdminServer } from '../server/admin-server.ts';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -39,7 +41,10 @@ export async function runCommand(args: string[]): Promise<number> {
   if (workers > 1 && !process.env.GATEHOUSE_WORKER) {
     // Without a configured key each process would invent its own; all workers must share one.
     const extraEnv: Record<string, string> = loaded.config.session.signing_key ? {} : { [EPHEMERAL_KEY_ENV]: ephemeralKey() };
-    return superviseWorkers({ count: workers, log, config: loaded.config, extraEnv });
+    // The supervisor serves /readyz: it asks the workers' shared state itself.
+    const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
+    const state = openStateStore(setting.url, { prefix: setting.prefix, callTimeoutMs: setting.timeoutMs, baseDir: loaded.dir });
+    return superviseWorkers({ count: workers, log, config: loaded.config, extraEnv, checks: { state: () => state.ping() } });
   }
 
   const admin = createAdminState();

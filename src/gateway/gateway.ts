@@ -36,6 +36,8 @@ export interface Gateway {
   /** `upgrade` switches the client connection to a WebSocket tunnel (routes with `allow_websockets`). */
   /** `peerIp` is the TCP peer's address; the request gate decides the client's. */
   handle(request: Request, peerIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response>;
+  /** Whether the shared state answered its last health check. */
+  stateHealthy(): boolean;
   /** Waits (up to `graceMs`) for requests that started on this gateway, then closes its plugins. */
   retire(graceMs: number): Promise<void>;
 }
@@ -145,7 +147,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     await closeAll(instances, auth, deps.log);
   }
 
-  return { loaded, warnings, handle, retire };
+  return { loaded, warnings, handle, retire, stateHealthy: () => auth.sessionRegistry.healthy() };
 }
 
 async function closeAll(instances: PluginInstance[], auth: AuthRuntime, log: Logger): Promise<void> {

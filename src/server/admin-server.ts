@@ -2,7 +2,8 @@ import type { ListenAddress } from '../config/listen-address.ts';
 import type { Admin } from '../admin/admin-state.ts';
 
 /**
- * Serves `/healthz` (process up), `/readyz` (serving a config) and `/metrics` (Prometheus).
+ * Serves `/healthz` (process up), `/readyz` (serving a config, and every check in
+ * `admin.checks` passing) and `/metrics` (Prometheus).
  *
  * Options: `metrics`, what `/metrics` shows (default: `admin.metrics`, this process's counters;
  * the workers' supervisor passes the sum of theirs).
@@ -15,9 +16,24 @@ export function startAdminServer({ hostname, port }: ListenAddress, admin: Admin
     async fetch(request) {
       const path = new URL(request.url).pathname;
       if (path === '/healthz') return Response.json({ status: 'ok' });
-      if (path === '/readyz') return Response.json({ ready: admin.ready }, { status: admin.ready ? 200 : 503 });
+      if (path === '/readyz') return readiness(admin);
       if (path === '/metrics') return new Response(await metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
       return Response.json({ error: 'not_found' }, { status: 404 });
     },
   });
+}
+
+/** `{ ready, checks: { state: true, … } }`: 200 when serving and every check passes, else 503. */
+async function readiness(admin: Admin): Promise<Response> {
+  const checks: Record<string, boolean> = {};
+  await Promise.all(
+    [...admin.checks].map(async ([name, check]) => {
+      checks[name] = await Promise.race([
+        Promise.resolve().then(check).catch(() => false),
+        Bun.sleep(1000).then(() => false),
+      ]);
+    }),
+  );
+  const ready = admin.ready && Object.values(checks).every(Boolean);
+  return Response.json({ ready, checks }, { status: ready ? 200 : 503 });
 }

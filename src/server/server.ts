@@ -81,6 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
   listeningOn = [String(server.port)];
+  admin.checks.set('state', () => current.stateHealthy());
   admin.ready = true;
   const scheme = config.tls ? 'https' : 'http';
   const url = `${scheme}://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${server.port}`;

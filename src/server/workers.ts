@@ -23,9 +23,17 @@ function selfCommand(): string[] {
  * stops them and exits 0 once they have drained. Its admin listener's `/metrics` sums the
  * workers' counters (sent over IPC), restarted ones included.
  */
-export function superviseWorkers(options: { count: number; log: Logger; config: Config; extraEnv?: Record<string, string> }): Promise<number> {
+export function superviseWorkers(options: {
+  count: number;
+  log: Logger;
+  config: Config;
+  extraEnv?: Record<string, string>;
+  /** Added to `/readyz` (the supervisor checks the shared state itself). Default none. */
+  checks?: Record<string, () => boolean | Promise<boolean>>;
+}): Promise<number> {
   const { count, log } = options;
   const admin = createAdminState();
+  for (const [name, check] of Object.entries(options.checks ?? {})) admin.checks.set(name, check);
   const restarts = admin.metrics.counter('gatehouse_worker_restarts_total', 'Workers restarted after exiting unexpectedly.');
   const metrics = createSupervisorMetrics({ slots: count, own: admin.metrics });
   const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin, { metrics: metrics.render }) : undefined;
