@@ -9,6 +9,8 @@
 #   - Gatehouse (the compiled dist/gatehouse; built if missing) proxying the same upstream, with
 #     workers 1 and workers = nginx's worker count, access log off and on (on is the default)
 #   - a minimal Bun.serve+fetch proxy (bench/ceiling-proxy.ts), the ceiling for a Bun proxy
+#   - Gatehouse on a signed-in route (trust cookie + groups policy, bench/gatehouse-auth.yaml.template)
+#     with state: memory and, when redis-server is installed, state: redis:// (a Redis it starts)
 # then measures each with wrk, interleaved (A B C A B C ...), for several rounds, and prints a
 # markdown table of medians (requests/s, p50/p99 latency, ratio to nginx). The table, the command
 # and the date go to bench/RESULTS.md. Every server is stopped on exit.
@@ -24,6 +26,7 @@
 #   BENCH_ACCESS_LOG_ON=1     0 skips the access-log-on rows BENCH_REBUILD=0  1 rebuilds dist/gatehouse
 #   BENCH_GATEHOUSE_BIN=dist/gatehouse                       BENCH_RESULTS=bench/RESULTS.md ("" = don't write)
 #   BENCH_KEEP=0              1 keeps the temporary folder (configs, logs, raw wrk output)
+#   BENCH_AUTH=1              0 skips the signed-in rows
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -138,13 +141,15 @@ wait_ready() { # url log name (the server is the last one started)
 }
 
 # --- ports -----------------------------------------------------------------------------------
-mapfile -t PORTS < <("$BUN" "$BENCH/free-ports.ts" 8)
-((${#PORTS[@]} == 8)) || { warn "could not find free ports"; exit 1; }
+mapfile -t PORTS < <("$BUN" "$BENCH/free-ports.ts" 11)
+((${#PORTS[@]} == 11)) || { warn "could not find free ports"; exit 1; }
 P_UP=${PORTS[0]} P_NGINX=${PORTS[1]} P_GH1=${PORTS[2]} P_GHN=${PORTS[3]} P_GH1L=${PORTS[4]} P_GHNL=${PORTS[5]} P_CEIL1=${PORTS[6]} P_CEILN=${PORTS[7]}
+P_REDIS=${PORTS[8]} P_AUTHM=${PORTS[9]} P_AUTHR=${PORTS[10]}
 
 # Rows of the table, in measuring order: id, name, kind, workers, access log, URL.
 TARGETS=()
 declare -A SID # target id -> session id of its processes (for their CPU time)
+declare -A HDR # target id -> a request header wrk sends (the signed-in rows' cookie)
 add_target() { TARGETS+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4"$'\t'"$5"$'\t'"$6"); }
 
 start_nginx() { # id port template workers name [UPSTREAM_PORT]
@@ -165,6 +170,24 @@ start_gatehouse() { # id port workers access_log name
   SID[$id]=$!
   wait_ready "http://127.0.0.1:$port/" "$dir/out.log" "$name"
   for i in $(seq 1 150); do # every worker listening
+    (($(grep -c '"gatehouse listening"' "$dir/out.log") >= workers)) && return 0
+    sleep 0.1
+  done
+  fail_start "$name (all $workers workers)" "$dir/out.log"
+}
+
+start_gatehouse_auth() { # id port workers state name
+  local id=$1 port=$2 workers=$3 state=$4 name=$5 dir="$WORK/$1" i
+  mkdir -p "$dir"
+  render "$BENCH/gatehouse-auth.yaml.template" "$dir/gatehouse.yaml" "PORT=$port" "WORKERS=$workers" "STATE=$state" \
+    "KEY_FILE=$WORK/signing-key.pem" "PASSWORD_HASH=$PASSWORD_HASH" "UPSTREAM_PORT=$P_UP"
+  start_bg "$dir/out.log" "$GATEHOUSE" run -c "$dir/gatehouse.yaml"
+  SID[$id]=$!
+  # Ready means the minted cookie really opens the route.
+  export WAIT_HEADER="Cookie: _gatehouse=${MINTED[0]}"
+  wait_ready "http://127.0.0.1:$port/" "$dir/out.log" "$name"
+  unset WAIT_HEADER
+  for i in $(seq 1 150); do
     (($(grep -c '"gatehouse listening"' "$dir/out.log") >= workers)) && return 0
     sleep 0.1
   done
@@ -201,6 +224,25 @@ if [[ "$ACCESS_LOG_ON" == 1 ]]; then
     add_target gh-wn-log "Gatehouse" gatehouse "$WORKERS" "on (default)" "http://127.0.0.1:$P_GHNL/"
   fi
 fi
+if [[ "${BENCH_AUTH:-1}" == 1 ]]; then
+  "$GATEHOUSE" keys generate >"$WORK/signing-key.pem" || { warn "keys generate failed"; exit 1; }
+  mapfile -t MINTED < <("$BUN" "$BENCH/mint-session.ts" "$WORK/signing-key.pem")
+  ((${#MINTED[@]} == 2)) || { warn "could not mint a session for the signed-in rows"; exit 1; }
+  PASSWORD_HASH=${MINTED[1]//\$/\\$}
+  start_gatehouse_auth gh-auth-mem "$P_AUTHM" 1 memory "Gatehouse signed in (state: memory)"
+  add_target gh-auth-mem "Gatehouse, trust cookie + allow.groups, state: memory" gatehouse-auth 1 off "http://127.0.0.1:$P_AUTHM/"
+  HDR[gh-auth-mem]="Cookie: _gatehouse=${MINTED[0]}"
+  REDIS=$(find_tool redis-server || true)
+  if [[ -n "$REDIS" ]]; then
+    start_bg "$WORK/redis.log" "$REDIS" --port "$P_REDIS" --bind 127.0.0.1 --save '' --appendonly no
+    for i in $(seq 1 50); do "$BUN" -e "const s=await Bun.connect({hostname:'127.0.0.1',port:$P_REDIS,socket:{data(){}}});s.end()" 2>/dev/null && break; sleep 0.1; done
+    start_gatehouse_auth gh-auth-redis "$P_AUTHR" 1 "redis://127.0.0.1:$P_REDIS/0" "Gatehouse signed in (state: redis)"
+    add_target gh-auth-redis "Gatehouse, trust cookie + allow.groups, state: redis" gatehouse-auth 1 off "http://127.0.0.1:$P_AUTHR/"
+    HDR[gh-auth-redis]="${HDR[gh-auth-mem]}"
+  else
+    warn "redis-server not installed: the state: redis row is skipped"
+  fi
+fi
 if [[ "$CEILING" == 1 ]]; then
   start_ceiling ceil-w1 "$P_CEIL1" 1 "Bun ceiling proxy"
   add_target ceil-w1 "Bun.serve+fetch ceiling" ceiling 1 off "http://127.0.0.1:$P_CEIL1/"
@@ -227,9 +269,11 @@ for round in $(seq 1 "$ROUNDS"); do
   for t in "${TARGETS[@]}"; do
     IFS=$'\t' read -r id name _kind workers access url <<<"$t"
     out="$RAW/$id.r$round.txt"
-    if ((WARMUP > 0)); then timeout "$LIMIT" "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1; fi
+    hdr=()
+    [[ -n "${HDR[$id]:-}" ]] && hdr=(-H "${HDR[$id]}")
+    if ((WARMUP > 0)); then timeout "$LIMIT" "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${hdr[@]}" "$url" >/dev/null 2>&1; fi
     t0=$(session_ticks "${SID[$id]}")
-    timeout "$LIMIT" "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency "$url" >"$out" 2>&1 ||
+    timeout "$LIMIT" "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency "${hdr[@]}" "$url" >"$out" 2>&1 ||
       warn "wrk failed on $name (round $round); see the table's failed count"
     t1=$(session_ticks "${SID[$id]}")
     echo "$((t1 - t0)) $CLK_TCK" >"$RAW/$id.r$round.cpu"

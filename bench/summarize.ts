@@ -131,6 +131,16 @@ if (plain && nginx) {
   if (plainOn) verdictLines.push(`With the default access log on: ${fmtRatio(ratio(plainOn.rps))}.`);
 }
 
+// Issue 13's cost target: sessions in Redis cost within 10% of sessions in memory.
+const authMemory = rows.find((r) => r.id === 'gh-auth-mem');
+const authRedis = rows.find((r) => r.id === 'gh-auth-redis');
+if (authMemory && authRedis && authMemory.rps > 0) {
+  const x = authRedis.rps / authMemory.rps;
+  verdictLines.push(
+    `Signed-in route, state: redis vs state: memory (target >= 0.90x): **${Number.isFinite(x) ? (x >= 0.9 ? 'MET' : 'NOT MET') : 'UNKNOWN'}** (${fmtRatio(x)}; CPU µs/req ${authMemory.cpu.toFixed(1)} vs ${authRedis.cpu.toFixed(1)}).`,
+  );
+}
+
 const load = `wrk -t${meta.THREADS ?? '?'} -c${meta.CONNECTIONS ?? '?'} -d${meta.DURATION ?? '?'} --latency, ${meta.WARMUP ?? '?'} warm-up before each, ${meta.ROUNDS ?? '?'} interleaved rounds, medians`;
 const out = [
   `Load: ${load}. GET of a ${meta.BODY_BYTES ?? '~50'}-byte JSON body on 127.0.0.1.`,

@@ -2,6 +2,7 @@
  * Waits until URL answers 200 with the upstream's JSON body (so a proxy is really proxying), then
  * exits 0; exits 1 after TIMEOUT_MS (default 15000), or as soon as process PID (if given) has exited.
  *   bun bench/wait-ready.ts URL [TIMEOUT_MS] [PID]
+ * WAIT_HEADER="Name: value" sends that header too (the signed-in rows' cookie).
  */
 const [url, timeoutArg, pidArg] = process.argv.slice(2);
 if (!url) throw new Error('usage: wait-ready.ts URL [TIMEOUT_MS] [PID]');
@@ -19,7 +20,10 @@ const deadline = Date.now() + Number(timeoutArg ?? 15000);
 let last = 'no answer';
 while (Date.now() < deadline) {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const header = process.env.WAIT_HEADER;
+    const colon = header ? header.indexOf(':') : -1;
+    const headers: Record<string, string> = header && colon > 0 ? { [header.slice(0, colon).trim()]: header.slice(colon + 1).trim() } : {};
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
     const body = await response.text();
     if (response.status === 200 && body.includes('"service":"upstream"')) process.exit(0);
     last = `status ${response.status}: ${body.slice(0, 200)}`;
