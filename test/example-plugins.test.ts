@@ -1,9 +1,11 @@
 /**
  * The example plugins under the compiled binary, copied alone into a folder with no
  * node_modules, as a user who downloaded Gatehouse would run them: one route with all three
- * (audit first, signer last), its effects checked over HTTP, in the logs and on /metrics.
+ * (audit first, signer last), its effects checked over HTTP, in the logs and on /metrics, on a
+ * SQLite state so the rate limit's shared store runs as it does for several workers.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ const example = (name: string) => readFileSync(join(ROOT, 'examples', 'plugins',
 let upstream: TestUpstream;
 let gatehouse: Spawned & { url: string };
 let adminPort: number;
+let dir: string;
 /** Headers and body of each upstream request, in order (Bun's requests do not outlive their handler). */
 const received: Headers[] = [];
 const bodies: string[] = [];
@@ -31,12 +34,13 @@ beforeAll(async () => {
     return new URL(request.url).pathname === '/forbidden' ? new Response('no', { status: 403 }) : new Response('ok');
   });
   adminPort = freePort();
-  const dir = bareFolder({
+  dir = bareFolder({
     'audit-denied.ts': example('audit-denied.ts'),
     'rate-limit.ts': example('rate-limit.ts'),
     'hmac-signer.ts': example('hmac-signer.ts'),
     'gatehouse.yaml': `listen: "127.0.0.1:0"
 admin: { listen: "127.0.0.1:${adminPort}" }
+state: sqlite:state.db
 routes:
   - from: http://api.example.test
     to: ${upstream.url}
@@ -82,6 +86,13 @@ test('audit-denied logs the upstream 403; rate-limit answers the fourth request 
   expect(limited.status).toBe(429);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3500);
   expect(received).toHaveLength(3);
+  const state = new Database(join(dir, 'state.db'), { readonly: true });
+  try {
+    const row = state.query<{ value: string }, []>("SELECT value FROM kv WHERE key = 'plugin:routes[0]:rate-limit:3600000ms:ip:127.0.0.1'").get();
+    expect(row?.value).toBe('4');
+  } finally {
+    state.close();
+  }
 
   const audit = await gatehouse.waitForLog((l) => l.msg === 'request denied' && l.status === 429, 5000, 'the 429 audit line');
   expect(audit).toMatchObject({ plugin: 'audit-denied', route: 'routes[0]', request_id: limited.headers.get('x-request-id'), path: '/orders' });

@@ -1,13 +1,29 @@
 import { afterEach, expect, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestGateway, type PluginTestGateway, type TestGatewayOptions } from 'gatehouse/testing';
 
 const plugin = new URL('./rate-limit.ts', import.meta.url);
-let gateway: PluginTestGateway | undefined;
-afterEach(() => gateway?.stop());
+const gateways: PluginTestGateway[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.stop()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 async function start(options: Record<string, unknown>, more: TestGatewayOptions = {}) {
-  gateway = await createTestGateway({ plugin, options, ...more });
+  const gateway = await createTestGateway({ plugin, options, ...more });
+  gateways.push(gateway);
   return gateway;
+}
+
+/** A state file of its own for the test, as `state: sqlite:PATH` would name it. */
+function stateFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rate-limit-state-'));
+  dirs.push(dir);
+  return join(dir, 'state.db');
 }
 
 test('lets `limit` requests through per window, then answers 429 with Retry-After', async () => {
@@ -57,12 +73,73 @@ test('a new window starts once the old one has passed', async () => {
   expect((await gw.request('/')).status).toBe(200);
 });
 
-test('a reload starts counting afresh', async () => {
-  const gw = await start({ limit: 1 });
+test('the limit holds across two gateways sharing one state, as workers and machines do', async () => {
+  const root = { watch: false, state: `sqlite:${stateFile()}` };
+  const a = await start({ limit: 4 }, { root });
+  const b = await start({ limit: 4 }, { root });
+  for (let i = 0; i < 3; i++) expect((await a.request('/')).status).toBe(200);
+  expect((await b.request('/')).status).toBe(200);
+  const limited = await b.request('/');
+  expect(limited.status).toBe(429);
+  expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+  expect((await a.request('/')).status).toBe(429);
+  expect(a.upstreamRequests).toHaveLength(3);
+  expect(b.upstreamRequests).toHaveLength(1);
+});
+
+test('a reload keeps counting when the state is shared', async () => {
+  const gw = await start({ limit: 1 }, { root: { watch: false, state: `sqlite:${stateFile()}` } });
   expect((await gw.request('/')).status).toBe(200);
-  expect((await gw.request('/')).status).toBe(429);
   await gw.reload();
+  expect((await gw.request('/')).status).toBe(429);
+});
+
+/** Holds SQLite's write lock on `file` (as a stuck process would) until the returned function runs. */
+function lockState(file: string): () => void {
+  const db = new Database(file);
+  db.run('BEGIN EXCLUSIVE');
+  return () => {
+    db.run('ROLLBACK');
+    db.close();
+  };
+}
+
+test('when the state cannot answer, requests go through uncounted and the outage is logged once', async () => {
+  const file = stateFile();
+  const gw = await start({ limit: 1 }, { root: { watch: false, state: { url: `sqlite:${file}`, timeout: '50ms' } } });
   expect((await gw.request('/')).status).toBe(200);
+  const unlock = lockState(file);
+  try {
+    expect((await gw.request('/')).status).toBe(200);
+    expect((await gw.request('/')).status).toBe(200);
+  } finally {
+    unlock();
+  }
+  expect((await gw.request('/')).status).toBe(429);
+  const lines = gw.logs().filter((l) => l.plugin === 'rate-limit');
+  expect(lines.map((l) => [l.level, l.msg])).toEqual([
+    ['warn', 'rate limit state unavailable; letting requests through uncounted'],
+    ['info', 'rate limit state available again'],
+  ]);
+  expect(lines[0]!.error).toContain('state store (sqlite) unavailable');
+});
+
+test('on_state_error: deny answers 503 while the state cannot answer', async () => {
+  const file = stateFile();
+  const gw = await start({ limit: 5, on_state_error: 'deny' }, { root: { watch: false, state: { url: `sqlite:${file}`, timeout: '50ms' } } });
+  expect((await gw.request('/')).status).toBe(200);
+  const unlock = lockState(file);
+  let refused: Response;
+  try {
+    refused = await gw.request('/');
+  } finally {
+    unlock();
+  }
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get('retry-after')).toBe('1');
+  expect(await refused.json()).toMatchObject({ error: 'rate_limit_unavailable', retry_after: 1 });
+  expect((await gw.request('/')).status).toBe(200);
+  expect(gw.upstreamRequests).toHaveLength(2);
 });
 
 test('refuses bad options at load, naming the key', async () => {
@@ -70,4 +147,5 @@ test('refuses bad options at load, naming the key', async () => {
   await expect(start({ window: 'soon' })).rejects.toThrow(/"soon" is not a duration/);
   await expect(start({ window: 0 })).rejects.toThrow(/longer than 0/);
   await expect(start({ limt: 5 })).rejects.toThrow(/unknown key "limt"; did you mean "limit"\?/);
+  await expect(start({ on_state_error: 'ignore' })).rejects.toThrow(/on_state_error/);
 });

@@ -6,6 +6,7 @@ import type { RouteConfig } from '../config/schema.ts';
 import { OptionProblems, type Handler, type Logger, type OptionSchemas, type Plugin, type PluginInstance, type RouteInfo } from '../plugin-api/index.ts';
 import { compose, guardTerminal, type Step, type Terminal } from '../pipeline/compose.ts';
 import { duration, headerMap } from '../config/schema.ts';
+import { stateSetting } from '../config/state-setting.ts';
 import { TOKEN } from '../http/header-rules.ts';
 import { builtinPlugins } from '../plugin-loader/builtins.ts';
 import { loadPlugin } from '../plugin-loader/load-plugin.ts';
@@ -69,6 +70,7 @@ export async function buildRoutePipeline(
       admin: deps.admin,
       configDir: deps.loaded.dir,
       env: deps.loaded.env,
+      stateTimeoutMs: stateSetting(deps.loaded.config, deps.loaded.dir, deps.loaded.env).timeoutMs,
       consumed: deps.consumed,
       warn: (message) => deps.warnings.push(deps.loaded.problem(at, `${label}: ${message}`)),
     });

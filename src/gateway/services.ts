@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { Admin } from '../admin/admin-state.ts';
-import type { JwtServices, Logger, PluginServices, RouteInfo } from '../plugin-api/index.ts';
+import type { JwtServices, LocalTtlStoreOptions, Logger, PluginServices, RouteInfo, SharedTtlStoreOptions } from '../plugin-api/index.ts';
 import { ipServices } from '../http/cidr.ts';
 import { pathServices } from '../http/path/index.ts';
 import { timingSafeEqual } from '../http/secure-compare.ts';
@@ -10,6 +10,7 @@ import { createTtlStore } from '../util/ttl-store.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import { jwksTransportWarning } from '../auth/tokens/external-verifier.ts';
 import { secretReader } from './secret-reader.ts';
+import { createSharedTtlStore, pluginNamespace } from './shared-ttl-store.ts';
 
 /**
  * The services one plugin instance receives: shared engine facilities bound to its route,
@@ -27,6 +28,8 @@ export function createServices(options: {
   consumed: ConsumedCredentials;
   /** The environment the config's `${VAR}`s were read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
+  /** The config's `state.timeout`: most time a shared ttlStore call may take. Default 1,000 ms. */
+  stateTimeoutMs?: number;
 }): PluginServices {
   const { auth, configDir } = options;
   return {
@@ -45,7 +48,10 @@ export function createServices(options: {
     ip: ipServices,
     cookies: auth.cookies,
     counter: (name, help) => options.admin.metrics.counter(name, help),
-    ttlStore: (o) => createTtlStore(o),
+    ttlStore: ((o?: LocalTtlStoreOptions | SharedTtlStoreOptions) =>
+      o?.shared === true
+        ? createSharedTtlStore(auth.state, { namespace: pluginNamespace(options.route.id, options.pluginName), timeoutMs: options.stateTimeoutMs })
+        : createTtlStore(o)) as PluginServices['ttlStore'],
     fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(init?.timeoutMs ?? 5000) }),
     secret: secretReader(configDir, options.env ?? process.env),
     timingSafeEqual,

@@ -133,13 +133,76 @@ export interface Counter {
   inc(labels?: Record<string, string>, by?: number): void;
 }
 
-/** A small in-memory store whose entries expire. */
+/** What `incr` answers: the count in the key's window, and when that window ends. */
+export interface TtlCount {
+  /** The count after this call (1 when the window started with it). */
+  count: number;
+  /** When the window, and so the count, ends: milliseconds since the epoch, as `Date.now()`. */
+  expiresAt: number;
+}
+
+/**
+ * A small in-memory store whose entries expire, private to this plugin instance in this process
+ * (each worker and machine has its own; see {@link SharedTtlStore} for one they all share).
+ */
 export interface TtlStore<V> {
   get(key: string): V | undefined;
   set(key: string, value: V, ttlMs: number): void;
   delete(key: string): boolean;
-  /** Increments a counter that expires `ttlMs` after it was created; returns the new count. */
-  incr(key: string, ttlMs: number): number;
+  /**
+   * Increments a counter that expires `ttlMs` after it was created (later calls keep that
+   * expiry); returns the new count and when its window ends. It used to return the bare count:
+   * the result still compares and adds like one (`incr(k, t) > limit` works), `===` does not, so
+   * read `.count`.
+   */
+  incr(key: string, ttlMs: number): TtlCount;
+}
+
+/**
+ * A store whose entries expire, kept in Gatehouse's shared state (the config's `state:`), so
+ * every worker and every machine of the deployment sees the same entries: a limit counted here
+ * holds across all of them. Keys are the plugin's own: namespaced by route and plugin
+ * (`plugin:<route id>:<plugin name>:<key>`), so two plugins never collide; the same plugin on the
+ * same route finds its entries from every process, and after a reload unless the state is
+ * `memory` (prefix keys to keep apart several kinds of entries, or two uses of one plugin on a
+ * route). Values are stored as JSON.
+ *
+ * Every call is bounded by the state's `timeout` (default 1 s) and rejects with an Error named
+ * `StateUnavailableError` when the state cannot answer (Redis down, SQLite locked): catch it and
+ * decide whether the request goes through (fail open) or is refused (fail closed). Other
+ * rejections are bugs: a value JSON cannot encode, a non-positive `ttlMs`, `incr` on a key that
+ * holds something other than a whole number.
+ */
+export interface SharedTtlStore<V> {
+  /** The live value, or undefined when absent or expired. */
+  get(key: string): Promise<V | undefined>;
+  /** Sets `key` to `value` (JSON-encoded), replacing any value, expiring `ttlMs` from now. */
+  set(key: string, value: V, ttlMs: number): Promise<void>;
+  /** Removes `key`; no error when absent. */
+  delete(key: string): Promise<void>;
+  /**
+   * Atomically increments a counter that expires `ttlMs` after it was created (later calls keep
+   * that expiry), across every process sharing the state; the new count and when its window ends.
+   */
+  incr(key: string, ttlMs: number): Promise<TtlCount>;
+}
+
+/** Options of `services.ttlStore()` for a store in this process's memory. */
+export interface LocalTtlStoreOptions {
+  /** Entries kept at most; beyond it the oldest is evicted. Default 10,000. */
+  maxEntries?: number;
+  /** `false` or absent: the store lives in this process (see {@link SharedTtlStore} for `true`). */
+  shared?: false;
+}
+
+/** Options of `services.ttlStore()` for a store in the shared state. */
+export interface SharedTtlStoreOptions {
+  shared: true;
+  /**
+   * Accepted so a plugin can switch with one flag, but it bounds nothing: entries live in the
+   * state, which drops them when they expire (the `memory` state keeps 100,000 at most).
+   */
+  maxEntries?: number;
 }
 
 /** What an external issuer's verifier concluded about one token. */
@@ -267,7 +330,13 @@ export interface PluginServices {
   ip: IpServices;
   cookies: CookieServices;
   counter(name: string, help: string): Counter;
-  ttlStore<V>(options?: { maxEntries?: number }): TtlStore<V>;
+  /**
+   * A store whose entries expire. `{ shared: true }`: kept in the shared state, async, the same
+   * for every worker and machine ({@link SharedTtlStore}); otherwise in this process's memory,
+   * sync, bounded by `maxEntries` (default 10,000, oldest evicted) ({@link TtlStore}).
+   */
+  ttlStore<V>(options: SharedTtlStoreOptions): SharedTtlStore<V>;
+  ttlStore<V>(options?: LocalTtlStoreOptions): TtlStore<V>;
   /** `fetch` that gives up after `timeoutMs` (default 5000). */
   fetch(input: string | URL | Request, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
   /**

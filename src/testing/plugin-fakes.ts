@@ -8,10 +8,14 @@ import { identityFromClaims } from '../auth/tokens/identity.ts';
 import { SESSION_AUDIENCE } from '../auth/tokens/jwt-services.ts';
 import { tokenShapeProblem } from '../auth/tokens/token-shape.ts';
 import { optionSchemas } from '../gateway/route-pipeline.ts';
+import { createSharedTtlStore, pluginNamespace } from '../gateway/shared-ttl-store.ts';
 import { ipServices } from '../http/cidr.ts';
 import { pathServices } from '../http/path/index.ts';
+import { createMemoryStore } from '../state/memory-store.ts';
+import { createTtlStore } from '../util/ttl-store.ts';
 import type {
   Handler,
+  LocalTtlStoreOptions,
   Logger,
   OptionSchemas,
   Plugin,
@@ -19,6 +23,7 @@ import type {
   PluginServices,
   RequestContext,
   RouteInfo,
+  SharedTtlStoreOptions,
 } from '../plugin-api/index.ts';
 
 const silent: Logger = {
@@ -79,7 +84,8 @@ export function fakeContext(init: FakeRequest = {}): RequestContext {
  * Load-time services; `warnings` collects what the plugin passed to `warn()`, `stripped` what it
  * passed to `stripFromUpstream()`, `capabilities` what it asked for (`session.acceptIssuedTokens()`).
  * The token facts (`jwt.shapeProblem`, `jwt.identityFromClaims`, `session.audience`) are the
- * engine's; signing and verifying are not available. `overrides` replaces members.
+ * engine's; signing and verifying are not available. `ttlStore` is the engine's, `shared: true`
+ * on a `memory` state of these services' own. `overrides` replaces members.
  */
 export function fakeServices(
   overrides: Partial<PluginServices> = {},
@@ -87,6 +93,7 @@ export function fakeServices(
   const warnings: string[] = [];
   const stripped = { cookies: [] as string[], headers: [] as string[] };
   const capabilities = { acceptsIssuedTokens: false };
+  let sharedState: ReturnType<typeof createMemoryStore> | undefined;
   const unused = () => {
     throw new Error('not available in unit tests');
   };
@@ -115,7 +122,10 @@ export function fakeServices(
     ip: ipServices,
     cookies: { get: unused, serialize: unused },
     counter: () => ({ inc() {} }),
-    ttlStore: unused,
+    ttlStore: ((o?: LocalTtlStoreOptions | SharedTtlStoreOptions) =>
+      o?.shared === true
+        ? createSharedTtlStore((sharedState ??= createMemoryStore()), { namespace: pluginNamespace(route.id, 'fake') })
+        : createTtlStore(o)) as PluginServices['ttlStore'],
     fetch: unused,
     secret: unused,
     timingSafeEqual: (a, b) => a.length === b.length && a === b,
