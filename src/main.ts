@@ -4,6 +4,7 @@ import { demoCommand, demoHelp } from './demo/demo-command.ts';
 import { pluginCommand, pluginHelp } from './cli/plugin-init.ts';
 import { runCommand, runHelp } from './cli/run.ts';
 import { hashPasswordCommand, hashPasswordHelp, keysCommand, keysHelp } from './cli/secrets.ts';
+import { sessionsCommand, sessionsHelp } from './cli/sessions.ts';
 import { version } from './version.ts';
 
 const usage = `Gatehouse ${version}: an identity-aware gateway for browser apps calling protected APIs.
@@ -17,6 +18,7 @@ Commands:
   version         print the version
   keys generate   print a new session signing key (PEM)
   hash-password   hash a password from stdin for a static user
+  sessions        list or revoke sign-in sessions (list, revoke)
   plugin init     write a plugin, its tests and editor types to start from
 
 Run "gatehouse <command> --help" for a command's options.`;
@@ -31,6 +33,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   keys: { run: keysCommand, help: keysHelp },
   'hash-password': { run: hashPasswordCommand, help: hashPasswordHelp },
   plugin: { run: pluginCommand, help: pluginHelp },
+  sessions: { run: sessionsCommand, help: sessionsHelp },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -231,6 +231,26 @@ describe('gatehouse run', () => {
     expect(await gh.exited).toBe(0);
   });
 
+  test('the admin listener serves the session endpoints only with its bearer token', async () => {
+    const up = upstream(() => new Response('ok'));
+    const adminPort = freePort();
+    const token = 'admin-token-0123456789';
+    const dir = tempDir({ 'gatehouse.yaml': VALID(up.url, `listen: "127.0.0.1:0"\nadmin: { listen: "127.0.0.1:${adminPort}", token: "${token}" }\n`) });
+    const gh = track(await startRun(join(dir, 'gatehouse.yaml')));
+    const admin = `http://127.0.0.1:${adminPort}`;
+    const anonymous = await fetch(`${admin}/sessions`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toStartWith('Bearer');
+    expect((await fetch(`${admin}/sessions`, { headers: { authorization: 'Bearer admin-token-012345678X' } })).status).toBe(401);
+    const listed = await fetch(`${admin}/sessions`, { headers: { authorization: `Bearer ${token}` } });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual({ sessions: [] });
+    const revoked = await fetch(`${admin}/sessions/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"all":true}' });
+    expect(revoked.status).toBe(200);
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
+  });
+
   test('/readyz reports a state store that does not answer (503), and the gateway keeps serving public routes', async () => {
     const up = upstream(() => new Response('ok'));
     const adminPort = freePort();

@@ -3,6 +3,7 @@ import { createAdminState } from '../admin/admin-state.ts';
 import { EPHEMERAL_KEY_ENV, ephemeralKey } from '../auth/index.ts';
 import { stateSetting } from '../config/state-setting.ts';
 import { openStateStore } from '../state/index.ts';
+import { adminSessionsHandler, openSessionRegistry } from '../server/admin-sessions.ts';
 import { startAdminServer } from '../server/admin-server.ts';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -44,7 +45,10 @@ export async function runCommand(args: string[]): Promise<number> {
     // The supervisor serves /readyz: it asks the workers' shared state itself.
     const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
     const state = openStateStore(setting.url, { prefix: setting.prefix, callTimeoutMs: setting.timeoutMs, baseDir: loaded.dir });
-    return superviseWorkers({ count: workers, log, config: loaded.config, extraEnv, checks: { state: () => state.ping() } });
+    // The supervisor has no gateway: its session endpoints open a registry of their own.
+    const opened = loaded.config.admin?.token ? openSessionRegistry(loaded, { log }) : undefined;
+    const sessions = opened ? adminSessionsHandler({ token: loaded.config.admin!.token, registry: () => opened.registry }) : undefined;
+    return superviseWorkers({ count: workers, log, config: loaded.config, extraEnv, checks: { state: () => state.ping() }, sessions });
   }
 
   const admin = createAdminState();
@@ -56,7 +60,11 @@ export async function runCommand(args: string[]): Promise<number> {
     for (const p of error.problems) console.error(`error: ${formatProblem(p)}`);
     return 1;
   }
-  const adminServer = loaded.config.admin && !process.env.GATEHOUSE_WORKER ? startAdminServer(loaded.config.admin.listen, admin) : undefined;
+  const adminConfig = loaded.config.admin;
+  const adminServer =
+    adminConfig && !process.env.GATEHOUSE_WORKER
+      ? startAdminServer(adminConfig.listen, admin, { sessions: adminSessionsHandler({ token: adminConfig.token, registry: () => server.gateway.sessionRegistry }) })
+      : undefined;
   const reporter = process.env.GATEHOUSE_WORKER ? reportMetricsToSupervisor(admin.metrics) : undefined;
   process.on('SIGHUP', () => void server.reload());
   return new Promise((resolve) => {

@@ -14,6 +14,7 @@ import { resolveRoute } from '../router/resolve-route.ts';
 import { canonicalForMatching, Router } from '../router/router.ts';
 import { validateAuthConfig } from '../auth/index.ts';
 import type { AuthRuntime } from '../auth/index.ts';
+import type { SessionRegistry } from '../auth/session/session-registry.ts';
 import { compileRoute, type CompiledRoute } from './compile-route.ts';
 
 /** Fields the access log line takes from routing and the pipeline. */
@@ -38,6 +39,8 @@ export interface Gateway {
   handle(request: Request, peerIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response>;
   /** Whether the shared state answered its last health check. */
   stateHealthy(): boolean;
+  /** This config's server-side sessions (the admin listener lists and revokes through it). */
+  readonly sessionRegistry: SessionRegistry;
   /** Waits (up to `graceMs`) for requests that started on this gateway, then closes its plugins. */
   retire(graceMs: number): Promise<void>;
 }
@@ -147,7 +150,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     await closeAll(instances, auth, deps.log);
   }
 
-  return { loaded, warnings, handle, retire, stateHealthy: () => auth.sessionRegistry.healthy() };
+  return { loaded, warnings, handle, retire, stateHealthy: () => auth.sessionRegistry.healthy(), sessionRegistry: auth.sessionRegistry };
 }
 
 async function closeAll(instances: PluginInstance[], auth: AuthRuntime, log: Logger): Promise<void> {

@@ -5,10 +5,18 @@ import type { Admin } from '../admin/admin-state.ts';
  * Serves `/healthz` (process up), `/readyz` (serving a config, and every check in
  * `admin.checks` passing) and `/metrics` (Prometheus).
  *
- * Options: `metrics`, what `/metrics` shows (default: `admin.metrics`, this process's counters;
+ * Options: `sessions`, the session endpoints (see admin-sessions.ts); `metrics`, what `/metrics` shows (default: `admin.metrics`, this process's counters;
  * the workers' supervisor passes the sum of theirs).
  */
-export function startAdminServer({ hostname, port }: ListenAddress, admin: Admin, options: { metrics?: () => string | Promise<string> } = {}) {
+export function startAdminServer(
+  { hostname, port }: ListenAddress,
+  admin: Admin,
+  options: {
+    metrics?: () => string | Promise<string>;
+    /** The session endpoints (`/sessions`, `/sessions/revoke`); null for other paths. Default none. */
+    sessions?: (request: Request) => Promise<Response | null>;
+  } = {},
+) {
   const metrics = options.metrics ?? (() => admin.metrics.render());
   return Bun.serve({
     hostname,
@@ -18,6 +26,8 @@ export function startAdminServer({ hostname, port }: ListenAddress, admin: Admin
       if (path === '/healthz') return Response.json({ status: 'ok' });
       if (path === '/readyz') return readiness(admin);
       if (path === '/metrics') return new Response(await metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
+      const answered = await options.sessions?.(request);
+      if (answered) return answered;
       return Response.json({ error: 'not_found' }, { status: 404 });
     },
   });

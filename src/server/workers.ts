@@ -30,13 +30,15 @@ export function superviseWorkers(options: {
   extraEnv?: Record<string, string>;
   /** Added to `/readyz` (the supervisor checks the shared state itself). Default none. */
   checks?: Record<string, () => boolean | Promise<boolean>>;
+  /** The admin listener's session endpoints. Default none. */
+  sessions?: (request: Request) => Promise<Response | null>;
 }): Promise<number> {
   const { count, log } = options;
   const admin = createAdminState();
   for (const [name, check] of Object.entries(options.checks ?? {})) admin.checks.set(name, check);
   const restarts = admin.metrics.counter('gatehouse_worker_restarts_total', 'Workers restarted after exiting unexpectedly.');
   const metrics = createSupervisorMetrics({ slots: count, own: admin.metrics });
-  const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin, { metrics: metrics.render }) : undefined;
+  const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin, { metrics: metrics.render, sessions: options.sessions }) : undefined;
   const workers = new Array<Subprocess | undefined>(count);
   let stopping = false;
   let resolveDone: (code: number) => void;

@@ -184,6 +184,8 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
     const records = entries
       .map((e) => JSON.parse(e.value) as SessionRecord)
       .filter((r) => !user || r.sub.toLowerCase() === user || r.email?.toLowerCase() === user)
+      // A record outlives a revocation that did not name it (`revokeAll`, a user's): not live.
+      .filter((r) => !revokedAt({ sid: r.sid, sub: r.sub, iat: Math.floor(r.created / 1000) }))
       .sort((a, b) => b.created - a.created);
     return records.slice(0, options.limit ?? 1000);
   }
