@@ -268,7 +268,7 @@ function openDatabase(file: string, busyMs: number): Database {
     }
     // Set first: every later statement, the WAL switch included, then waits for other openers.
     db.run(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyMs))}`);
-    const mode = db.query<{ journal_mode: string }, []>('PRAGMA journal_mode = WAL').get()?.journal_mode;
+    const mode = switchToWal(db, busyMs);
     if (mode?.toLowerCase() !== 'wal') throw new Error(`journal_mode is ${mode}, not wal (is the file on a network file system?)`);
     db.run('PRAGMA synchronous = NORMAL');
     db.transaction(() => {
@@ -285,4 +285,21 @@ function openDatabase(file: string, busyMs: number): Database {
     throw new Error(`state store (sqlite): cannot prepare ${file}: ${(error as Error).message}`, { cause: error });
   }
   return db;
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried: when two processes switch a brand-new file at the same
+ * moment SQLite answers SQLITE_BUSY at once, without calling its busy handler, so the busy
+ * timeout alone does not absorb it.
+ */
+function switchToWal(db: Database, busyMs: number): string | undefined {
+  const deadline = Date.now() + Math.max(busyMs, 100);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return db.query<{ journal_mode: string }, []>('PRAGMA journal_mode = WAL').get()?.journal_mode;
+    } catch (error) {
+      if (!/locked|busy/i.test((error as Error).message) || Date.now() >= deadline) throw error;
+      Bun.sleepSync(Math.min(5 + attempt * 5, 50));
+    }
+  }
 }
