@@ -34,6 +34,8 @@ export interface AuthDeps {
   throttle: Throttle;
   /** Bounds the argon2 checks running at once. */
   passwordChecks: ConcurrencyLimit;
+  /** One-time use across every instance (set-if-absent in the shared state): true the first time. */
+  oneTime: { claim(key: string, ttlMs: number): Promise<boolean> };
   /** Server-side sessions: sign-out revokes through it. */
   sessionRegistry: SessionRegistry;
   /** Lets a route host's sign-out clear the sign-in host's cookie too. */

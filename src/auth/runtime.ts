@@ -123,6 +123,7 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     csrf: createCsrf(keys.active.secretSeed),
     throttle: createThrottle({ store: state, ...options.throttle }),
     sessionRegistry: registry,
+    oneTime: { claim: (key, ttlMs) => state.setIfAbsent(key, '1', ttlMs) },
     passwordChecks: createConcurrencyLimit(options.passwordChecks),
     signOutHop: createSignOutHop(keys.active.secretSeed),
     isAllowedOrigin: (url, via) => url.origin === authOrigin || routeAllowed(url, via),

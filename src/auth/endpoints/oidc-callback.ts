@@ -53,6 +53,11 @@ export async function oidcCallback(deps: AuthDeps, request: Request, info: Endpo
     deps.log.warn('OIDC callback refused: state mismatch', { request_id: info.requestId, reason: (e as Error).message });
     return jsonError(400, 'invalid_state', info.requestId, { login_url });
   }
+  // One use per state on every instance: a callback URL replayed elsewhere starts nothing.
+  if (!(await deps.oneTime.claim(`oidc-state:${state}`, STATE_TTL_SECONDS * 1000))) {
+    deps.log.warn('OIDC callback refused: state already used', { request_id: info.requestId });
+    return jsonError(400, 'invalid_state', info.requestId, { login_url, message: 'this sign-in was already completed' });
+  }
   let profile;
   try {
     profile = await deps.oidc!.finish(info.url, pending);
