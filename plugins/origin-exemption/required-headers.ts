@@ -4,8 +4,8 @@
  */
 
 import type { OptionProblem } from '../../src/plugin-api/index.ts';
+import { TOKEN } from '../shared/token.ts';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export type RequiredHeaderSpec = string | { name: string; value: string };
 

@@ -3,8 +3,8 @@
  * `Access-Control-Request-Headers`) and `expose_headers`, validated once at load.
  */
 import type { OptionProblem } from '../../src/plugin-api/index.ts';
+import { TOKEN } from '../shared/token.ts';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 // Fetch's forbidden request-header names: a page can never set them, so allowing them only
 // signals a misunderstanding. The Access-Control-Allow-* names belong in responses only.

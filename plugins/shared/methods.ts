@@ -3,10 +3,10 @@
  * browsers normalise to uppercase; CONNECT, TRACE and TRACK can never be sent from a page.
  */
 import type { OptionProblem } from '../../src/plugin-api/index.ts';
+import { TOKEN } from './token.ts';
 
 const NORMALISED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** The CORS-safelisted methods: a preflight for them never needs `Access-Control-Allow-Methods`. */
 export const SAFELISTED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);

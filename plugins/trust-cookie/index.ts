@@ -20,9 +20,9 @@ import { MAX_SESSION_COOKIES, sessionCookieValues } from './session-cookies.ts';
 export default definePlugin({
   name: 'trust-cookie',
   kind: 'auth',
-  options: (v) =>
+  options: (v, { token }) =>
     v.strictObject({
-      cookie_name: v.optional(v.pipe(v.string(), v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'not a valid cookie name'))),
+      cookie_name: v.optional(token('cookie name')),
       redirect: v.optional(v.boolean(), true),
     }),
   create(options, services): Handler {

@@ -1,11 +1,11 @@
 /**
  * Cookie parsing and `Set-Cookie` serialisation (RFC 6265), the runtime half of `CookieServices`.
  */
+import { TOKEN } from '../../http/header-rules.ts';
 import type { CookieServices } from '../../plugin-api/index.ts';
 
 export type CookieAttributes = NonNullable<Parameters<CookieServices['serialize']>[2]>;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const VALUE = /^[!#-+\--:<-[\]-~]*$/;
 
 /** Every value of cookie `name` in the request's `Cookie` header, in header order. */
