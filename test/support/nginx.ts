@@ -11,6 +11,7 @@ import type { Subprocess } from 'bun';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, killWhenTestsEnd } from './process.ts';
 
 /** Where nginx is looked for, after `$NGINX` and the PATH (Debian installs it in /usr/sbin). */
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx', '/usr/bin/nginx', '/usr/local/bin/nginx'];
@@ -57,13 +58,6 @@ process.on('exit', () => {
   for (const proc of live) proc.kill('SIGKILL');
 });
 
-/** A port on 127.0.0.1 that was free a moment ago. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 function config(dir: string, port: number, serverBody: string): string {
   return `# Written by test/support/nginx.ts
@@ -132,6 +126,7 @@ export async function startNginx(serverBody: string, options: { bin?: string; ti
       }
     };
     live.add(proc);
+    killWhenTestsEnd(proc.pid);
     let exited = false;
     void proc.exited.then(() => {
       exited = true;

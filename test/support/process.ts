@@ -112,3 +112,15 @@ export function freePort(): number {
   server.stop(true);
   return port;
 }
+
+/**
+ * Kills process `pid` once this test process is gone: `bun test` runs no `exit` handlers, and a
+ * killed test runner runs nothing at all, so servers a test starts would otherwise outlive it.
+ * A small shell polls both every half second.
+ */
+export function killWhenTestsEnd(pid: number): void {
+  const sh = Bun.which('sh');
+  if (!sh) return;
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; kill -0 ${process.pid} 2>/dev/null || kill -CONT ${pid} 2>/dev/null; kill -0 ${process.pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; exit 0`;
+  Bun.spawn([sh, '-c', script], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' }).unref();
+}

@@ -9,6 +9,7 @@
 import type { Subprocess } from 'bun';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { freePort, killWhenTestsEnd } from './process.ts';
 
 /** Where redis-server is looked for, after `$REDIS_SERVER` and the PATH. */
 const CANDIDATES = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'];
@@ -65,12 +66,6 @@ process.on('exit', () => {
   }
 });
 
-function freePort(): number {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 const READY_MS = 10_000;
 
@@ -78,13 +73,6 @@ const READY_MS = 10_000;
  * A shell that SIGKILLs `pid` once this process is gone; it checks twice a second and ends by
  * itself when `pid` has exited. Unreferenced: it never keeps the tests running.
  */
-function watchdog(pid: number): void {
-  const sh = Bun.which('sh');
-  if (!sh) return;
-  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; kill -0 ${process.pid} 2>/dev/null || kill -CONT ${pid} 2>/dev/null; kill -0 ${process.pid} 2>/dev/null || kill -KILL ${pid} 2>/dev/null; exit 0`;
-  const child = Bun.spawn([sh, '-c', script], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
-  child.unref();
-}
 
 /**
  * Starts a redis-server (`bin`, default {@link findRedisServer}) on a free port of 127.0.0.1
@@ -113,7 +101,7 @@ export async function startRedis(
     const child = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
     proc = child;
     live.add(child);
-    watchdog(child.pid);
+    killWhenTestsEnd(child.pid);
     lines = [];
     let ready = false;
     const pump = async (stream: ReadableStream<Uint8Array>) => {
