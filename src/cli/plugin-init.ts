@@ -7,7 +7,7 @@ export const pluginInitHelp = `Usage: gatehouse plugin init NAME [-d DIR]
 
 Writes a working plugin to start from, in DIR (default: the current folder):
   NAME.ts                a plugin with an options schema (use: ./NAME.ts in a route)
-  NAME.test.ts           its tests, on the test kit (bun add -d gatehouse, then bun test)
+  NAME.test.ts           its tests, on the test kit (bun add -d gatehouse@file:<checkout>, then bun test)
   tsconfig.json          strict TypeScript for the editor
   gatehouse-plugin.d.ts  the plugin API's types, so the editor needs no node_modules
 
@@ -87,7 +87,8 @@ Next:
            message: hello
   2. gatehouse check, then gatehouse run. After editing ${name}.ts, reload (SIGHUP, or save
      gatehouse.yaml) to load it afresh.
-  3. Tests: bun add -d gatehouse, then bun test.`);
+  3. Tests: bun add -d gatehouse@file:/path/to/gatehouse (a Gatehouse checkout; the npm package
+     named gatehouse is someone else's), then bun test.`);
   return 0;
 }
 

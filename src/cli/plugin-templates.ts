@@ -56,7 +56,8 @@ export default definePlugin({
 export function testTemplate(name: string): string {
   const header = headerName(name).toLowerCase();
   return `/**
- * Tests for the ${name} plugin. Once: \`bun add -d gatehouse\` (the test kit runs Gatehouse in
+ * Tests for the ${name} plugin. Once: \`bun add -d gatehouse@file:/path/to/gatehouse\` from a Gatehouse
+ * checkout, never the unrelated npm package of that name (the test kit runs Gatehouse in
  * process). Then: \`bun test\`.
  */
 import { afterEach, expect, test } from 'bun:test';

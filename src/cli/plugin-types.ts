@@ -19,7 +19,8 @@ export function pluginTypesFile(): string {
   return [
     `// Types for Gatehouse ${version} plugins, written by \`gatehouse plugin init\`. For the editor only:`,
     `// at run time the gatehouse binary provides 'gatehouse/plugin' itself, and the tests need`,
-    `// \`bun add -d gatehouse\`. If you install @types/bun, delete the 'bun:test' block at the end.`,
+    `// the test kit from a Gatehouse checkout: \`bun add -d gatehouse@file:/path/to/gatehouse\` (never the`,
+    `// unrelated npm package named gatehouse). If you install @types/bun, delete the 'bun:test' block at the end.`,
     '',
     ambientModule('gatehouse/plugin', declarationsOf(apiSource)),
     ambientModule('gatehouse/testing', testingDeclarations(testingSource)),
