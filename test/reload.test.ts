@@ -149,3 +149,29 @@ describe('reload', () => {
     expect(await (await g.request('/')).text()).toBe('b');
   });
 });
+
+test('with state: memory a reload keeps the sessions and their revocations (a sign-out is not forgotten)', async () => {
+  const { startGateway } = await import('./support/gateway.ts');
+  const yaml = (label: string) => `# ${label}
+authenticate:
+  url: http://auth.example.test
+  provider: static
+  static: { users: [] }
+routes:
+  - from: http://app.example.test
+    to: http://127.0.0.1:9
+    policy: { allow_any_authenticated_user: true }
+`;
+  const g = await startGateway(yaml('one'));
+  try {
+    const registry = g.server.gateway.sessionRegistry;
+    await registry.revokeSession('sid-1');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(g.configFile, yaml('two'));
+    expect(await g.server.reload()).toEqual({ ok: true });
+    expect(g.server.gateway.sessionRegistry).not.toBe(registry);
+    expect(await g.server.gateway.sessionRegistry.check({ sid: 'sid-1', sub: 'alice', iat: Math.floor(Date.now() / 1000) })).toBe('revoked');
+  } finally {
+    await g.stop();
+  }
+});

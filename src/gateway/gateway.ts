@@ -15,6 +15,7 @@ import { canonicalForMatching, Router } from '../router/router.ts';
 import { validateAuthConfig } from '../auth/index.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import type { SessionRegistry } from '../auth/session/session-registry.ts';
+import type { StateStore } from '../state/store.ts';
 import { compileRoute, type CompiledRoute } from './compile-route.ts';
 
 /** Fields the access log line takes from routing and the pipeline. */
@@ -28,6 +29,14 @@ export interface AccessRecord {
   identity?: string;
   /** The client address the gate settled on. */
   clientIp?: string;
+}
+
+/**
+ * State a process keeps across config reloads. With `state: memory` the sessions, revocations
+ * and counters live here, so a reload neither forgets a sign-out nor resets a throttle.
+ */
+export interface ProcessState {
+  memoryState?: StateStore;
 }
 
 /** One loaded config, ready to serve: routes, their pipelines and the sign-in runtime. */
@@ -48,7 +57,9 @@ export interface Gateway {
 export interface GatewayDeps {
   log: Logger;
   admin: Admin;
-  createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger): AuthRuntime | Promise<AuthRuntime>;
+  createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger, process?: ProcessState): AuthRuntime | Promise<AuthRuntime>;
+  /** What outlives one config in this process (the `memory` state); reloads reuse it. */
+  process?: ProcessState;
   /**
    * The ports Gatehouse listens on, known once the server is up. A route `from` without a port
    * answers on these and the scheme's default port only (`:*` for any).
@@ -71,7 +82,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const stateTrouble = stateProblem(config);
   if (stateTrouble) problems.push(loaded.problem(['state'], stateTrouble));
   if (problems.length > 0) throw new ConfigError(problems);
-  const auth = await deps.createAuth(loaded, routeOrigins, deps.log);
+  const auth = await deps.createAuth(loaded, routeOrigins, deps.log, deps.process);
   const authHost = config.authenticate ? new URL(config.authenticate.url).host.toLowerCase() : undefined;
   const proxyProblems: string[] = [];
   const trustedProxies = config.trusted_proxies.length > 0 ? compileCidrs(config.trusted_proxies, 'trusted_proxies', proxyProblems) : null;

@@ -9,6 +9,7 @@ import { newRequestId } from '../http/request-id.ts';
 import type { LineSink } from '../log/logger.ts';
 import type { Logger } from '../plugin-api/index.ts';
 import { tunnelHandler, wasUpgraded, type TunnelData } from '../proxy/websocket.ts';
+import { createMemoryStore } from '../state/memory-store.ts';
 import { writeAccessLine } from './access-log.ts';
 import { parseListen, type ListenAddress } from '../config/listen-address.ts';
 
@@ -42,7 +43,9 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log, admin } = options;
   let listeningOn: readonly string[] = [];
-  const deps: GatewayDeps = { log, admin, createAuth: options.createAuth, listenPorts: () => listeningOn };
+  // One memory state for this server's whole life: reloads keep sign-outs, codes and throttles.
+  const processState = { memoryState: createMemoryStore({ log: log.child({ component: 'state' }) }) };
+  const deps: GatewayDeps = { log, admin, createAuth: options.createAuth, listenPorts: () => listeningOn, process: processState };
   let current = await buildGateway(loadConfigFile(options.configFile, options.env), deps);
   for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
   const config = current.loaded.config;
@@ -149,6 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clearTimeout(graceTimer);
       server.stop(true);
       await current.retire(0);
+      await processState.memoryState.close();
       options.accessSink.flush();
     },
   };

@@ -117,7 +117,9 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
     if (up) downSince = undefined;
     else downSince ??= now();
   }
-  void reload();
+  // A new config's registry must not serve before it knows today's revocations.
+  let loaded = false;
+  const initialLoad = reload().finally(() => (loaded = true));
   const reloadTimer = setInterval(() => void reload(), options.reloadMs ?? 5000);
   const healthTimer = setInterval(() => void health(), options.healthMs ?? 1000);
   reloadTimer.unref?.();
@@ -203,6 +205,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
     },
 
     async check(claims) {
+      if (!loaded) await initialLoad;
       if (revokedAt(claims)) return 'revoked';
       if (!claims.sid) return 'ok';
       const at = now();
