@@ -231,6 +231,15 @@ describe('gatehouse run', () => {
     expect(await gh.exited).toBe(0);
   });
 
+  test('a state store that cannot be opened is a located config error, exit 1, for one process and for workers', async () => {
+    for (const workers of [1, 2]) {
+      const dir = tempDir({ 'gatehouse.yaml': VALID('http://127.0.0.1:9', `listen: "127.0.0.1:0"\nworkers: ${workers}\nstate: sqlite:/proc/gatehouse-nope/state.db\n`) });
+      const { code, stderr } = await runCli(['run', '-c', join(dir, 'gatehouse.yaml')], { timeoutMs: 10_000 });
+      expect(code).toBe(1);
+      expect(stderr).toContain('gatehouse.yaml:3:1: state: state store (sqlite): cannot create the directory /proc/gatehouse-nope');
+    }
+  });
+
   test('the admin listener serves the session endpoints only with its bearer token', async () => {
     const up = upstream(() => new Response('ok'));
     const adminPort = freePort();

@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createAdminState } from '../admin/admin-state.ts';
 import { EPHEMERAL_KEY_ENV, ephemeralKey } from '../auth/index.ts';
-import { stateSetting } from '../config/state-setting.ts';
-import { openStateStore } from '../state/index.ts';
 import { adminSessionsHandler, openSessionRegistry } from '../server/admin-sessions.ts';
 import { startAdminServer } from '../server/admin-server.ts';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { createAuth } from '../gateway/create-auth.ts';
+import { createAuth, openConfiguredState } from '../gateway/create-auth.ts';
 import { createFdSink, createLogger } from '../log/logger.ts';
 import { reportMetricsToSupervisor } from '../server/metrics-reporter.ts';
 import { startServer } from '../server/server.ts';
@@ -43,8 +41,14 @@ export async function runCommand(args: string[]): Promise<number> {
     // Without a configured key each process would invent its own; all workers must share one.
     const extraEnv: Record<string, string> = loaded.config.session.signing_key ? {} : { [EPHEMERAL_KEY_ENV]: ephemeralKey() };
     // The supervisor serves /readyz: it asks the workers' shared state itself.
-    const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
-    const state = openStateStore(setting.url, { prefix: setting.prefix, callTimeoutMs: setting.timeoutMs, baseDir: loaded.dir });
+    let state;
+    try {
+      state = openConfiguredState(loaded, log);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const p of error.problems) console.error(`error: ${formatProblem(p)}`);
+      return 1;
+    }
     // The supervisor has no gateway: its session endpoints open a registry of their own.
     const opened = loaded.config.admin?.token ? openSessionRegistry(loaded, { log }) : undefined;
     const sessions = opened ? adminSessionsHandler({ token: loaded.config.admin!.token, registry: () => opened.registry }) : undefined;

@@ -1,5 +1,6 @@
 import { createAuthRuntime } from '../auth/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { ConfigError } from '../config/errors.ts';
 import { stateSetting } from '../config/state-setting.ts';
 import type { Logger } from '../plugin-api/index.ts';
 import type { AuthRuntime } from '../auth/index.ts';
@@ -14,16 +15,28 @@ import { openStateStore, parseStateSpec, redactRedisUrl } from '../state/index.t
  */
 export async function createAuth(loaded: LoadedConfig, routeOrigins: string[], log: Logger, process?: ProcessState): Promise<AuthRuntime> {
   const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
-  const state =
-    setting.url === 'memory' && process?.memoryState
-      ? kept(process.memoryState)
-      : openStateStore(setting.url, { prefix: setting.prefix, callTimeoutMs: setting.timeoutMs, baseDir: loaded.dir, log: log.child({ component: 'state' }) });
+  const state = openConfiguredState(loaded, log, process);
   log.debug('state store', { url: redactRedisUrl(setting.url), defaulted: setting.defaulted });
   try {
     return await createAuthRuntime(loaded.config, { log, routeOrigins, state, stateGraceMs: setting.graceMs });
   } catch (error) {
     await state.close();
     throw error;
+  }
+}
+
+/**
+ * The config's state store (`process.memoryState` for `memory`, kept open across reloads).
+ * Throws a ConfigError at `state` when it cannot be opened (an unwritable folder, a bad URL).
+ */
+export function openConfiguredState(loaded: LoadedConfig, log: Logger, process?: ProcessState): StateStore {
+  const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
+  try {
+    if (setting.url === 'memory' && process?.memoryState) return kept(process.memoryState);
+    return openStateStore(setting.url, { prefix: setting.prefix, callTimeoutMs: setting.timeoutMs, baseDir: loaded.dir, log: log.child({ component: 'state' }) });
+  } catch (error) {
+    const hint = setting.defaulted ? ' (the default for several workers; set state: or GATEHOUSE_STATE_DIR to a writable folder)' : '';
+    throw new ConfigError([loaded.problem(['state'], `${(error as Error).message}${hint}`)]);
   }
 }
 
