@@ -36,6 +36,19 @@ const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
  */
 export function createRequestGate(options: { trustedProxies?: CidrSet | null } = {}) {
   const clientAddress = createClientAddress(options.trustedProxies ?? null);
+  // The same few Host values arrive on every request; their verdicts are kept (bounded).
+  const hosts = new Map<string, ParsedHost | string>();
+  const hostOf = (value: string | null, scheme: string): ParsedHost | string => {
+    if (value === null) return parseHost(value, scheme);
+    const key = scheme === 'https:' ? `s${value}` : value;
+    let parsed = hosts.get(key);
+    if (parsed === undefined) {
+      parsed = parseHost(value, scheme);
+      if (hosts.size >= 1024) hosts.clear();
+      hosts.set(key, parsed);
+    }
+    return parsed;
+  };
   return function gate(request: Request, peer: string): GatedRequest | GateRefusal {
     if (REFUSED_METHODS.has(request.method.toUpperCase())) {
       return { status: 405, code: 'method_not_allowed', message: `${request.method} is not served`, headers: { allow: ALLOW } };
@@ -43,7 +56,7 @@ export function createRequestGate(options: { trustedProxies?: CidrSet | null } =
     const raw = request.url;
     const scheme = raw.startsWith('https://') ? 'https:' : raw.startsWith('http://') ? 'http:' : undefined;
     // Host first: Bun hands over a bare path when it could not make a URL of the Host it got.
-    const host = parseHost(request.headers.get('host'), scheme ?? 'http:');
+    const host = hostOf(request.headers.get('host'), scheme ?? 'http:');
     if (typeof host === 'string') return { status: 400, code: 'bad_host', message: host };
     if (!scheme) return { status: 400, code: 'bad_request', message: 'the request target must be a path' };
     const target = pathAndQuery(raw, scheme.length + 2);
