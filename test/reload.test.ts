@@ -170,7 +170,7 @@ routes:
     writeFileSync(g.configFile, yaml('two'));
     expect(await g.server.reload()).toEqual({ ok: true });
     expect(g.server.gateway.sessionRegistry).not.toBe(registry);
-    expect(await g.server.gateway.sessionRegistry.check({ sid: 'sid-1', sub: 'alice', iat: Math.floor(Date.now() / 1000) })).toBe('revoked');
+    expect(await g.server.gateway.sessionRegistry.check({ sid: 'sid-1', sub: 'alice', began: Math.floor(Date.now() / 1000) })).toBe('revoked');
   } finally {
     await g.stop();
   }

@@ -65,6 +65,11 @@ export interface AuthRuntimeOptions {
   endpoints?: ExtraEndpoints;
   /** The shared state; the runtime closes it. Default: a store in this process's memory. */
   state?: StateStore;
+  /**
+   * Where sessions and revocations live. Default `state`. With a memory state they get a store
+   * of their own, so a flood of other short-lived keys can never evict a revocation.
+   */
+  sessionState?: StateStore;
   /** How long verified sessions keep working while the state is down, in ms. Default 60 s. */
   stateGraceMs?: number;
 }
@@ -82,8 +87,9 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
   const tokens = createOwnTokens(keys, authOrigin ?? 'urn:gatehouse');
   const cache = new TokenCache<CachedVerification>({ maxEntries: options.tokenCacheEntries });
   const state = options.state ?? createMemoryStore({ log });
+  const sessionState = options.sessionState ?? state;
   const registry = createSessionRegistry({
-    store: state,
+    store: sessionState,
     log,
     ttlMs: config.session.ttl,
     idleTimeoutMs: config.session.idle_timeout,
@@ -91,7 +97,9 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
   });
   const sessionAllows = async (identity: Identity): Promise<boolean> => {
     try {
-      return (await registry.check({ sid: identity.sessionId, sub: identity.subject, iat: Number(identity.claims.iat) || undefined })) === 'ok';
+      // Revocations compare with when the session began (`sat`), not when this token was minted.
+      const began = Number(identity.claims.sat ?? identity.claims.iat) || 0;
+      return (await registry.check({ sid: identity.sessionId, sub: identity.subject, began: began })) === 'ok';
     } catch (error) {
       // The state being down is judged by the grace (failedClosed); anything else refuses.
       if (isStateUnavailable(error)) return true;
@@ -167,6 +175,7 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
       cache.clear();
       registry.close();
       await state.close();
+      if (sessionState !== state) await sessionState.close();
     },
   };
 }

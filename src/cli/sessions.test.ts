@@ -112,7 +112,7 @@ test('list: a table (control characters shown as ?), one user, or JSON', async (
 test('revoke --session, --user, --all: counts, and the revocations reach another process on the state', async () => {
   const file = await withSessions();
   const iat = Math.floor(Date.now() / 1000) - 1;
-  const check = (sid: string, sub: string) => registry!.check({ sid, sub, iat });
+  const check = (sid: string, sub: string) => registry!.check({ sid, sub, began: iat });
   const until = async (what: () => Promise<boolean>) => {
     const deadline = Date.now() + 2000;
     while (!(await what()) && Date.now() < deadline) await Bun.sleep(50);
@@ -138,7 +138,7 @@ test('revoke --session, --user, --all: counts, and the revocations reach another
   expect(await sessionsCommand(['revoke', '--user', 'bob@example.test', '-c', file])).toBe(0);
   expect(printed()).toContain('revoked 1 session of bob@example.test, and the tokens issued to them.');
   // A token of Bob's without a session id (as from a cache) is refused by subject.
-  expect(await until(async () => (await registry!.check({ sub: 'bob-sub', iat })) === 'revoked')).toBe(true);
+  expect(await until(async () => (await registry!.check({ sub: 'bob-sub', began: iat })) === 'revoked')).toBe(true);
 
   out.mockClear();
   expect(await sessionsCommand(['revoke', '--all', '-c', file])).toBe(0);

@@ -17,8 +17,9 @@ export async function createAuth(loaded: LoadedConfig, routeOrigins: string[], l
   const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
   const state = openConfiguredState(loaded, log, process);
   log.debug('state store', { url: redactRedisUrl(setting.url), defaulted: setting.defaulted });
+  const sessionState = setting.url === 'memory' && process?.memorySessions ? kept(process.memorySessions) : undefined;
   try {
-    return await createAuthRuntime(loaded.config, { log, routeOrigins, state, stateGraceMs: setting.graceMs });
+    return await createAuthRuntime(loaded.config, { log, routeOrigins, state, sessionState, stateGraceMs: setting.graceMs });
   } catch (error) {
     await state.close();
     throw error;
@@ -46,7 +47,11 @@ export function openConfiguredState(loaded: LoadedConfig, log: Logger, process?:
  */
 export function createAuthForCheck(loaded: LoadedConfig, routeOrigins: string[], log: Logger): Promise<AuthRuntime> {
   const setting = stateSetting(loaded.config, loaded.dir, loaded.env);
-  parseStateSpec(setting.url, loaded.dir);
+  try {
+    parseStateSpec(setting.url, loaded.dir);
+  } catch (error) {
+    throw new ConfigError([loaded.problem(['state'], (error as Error).message)]);
+  }
   return createAuthRuntime(loaded.config, { log, routeOrigins });
 }
 

@@ -37,6 +37,8 @@ export interface AccessRecord {
  */
 export interface ProcessState {
   memoryState?: StateStore;
+  /** Sessions and revocations, apart from everything else (see `AuthRuntimeOptions.sessionState`). */
+  memorySessions?: StateStore;
 }
 
 /** One loaded config, ready to serve: routes, their pipelines and the sign-in runtime. */

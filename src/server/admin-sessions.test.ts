@@ -83,14 +83,14 @@ test('POST /sessions/revoke: one session, a user, everything; each answers the l
     return ((await response!.json()) as { revoked: number }).revoked;
   };
   expect(await revoked({ session: 'a1' })).toBe(1);
-  expect(await registry.check({ sid: 'a1', sub: 'alice@example.test', iat: Math.floor(Date.now() / 1000) })).toBe('revoked');
+  expect(await registry.check({ sid: 'a1', sub: 'alice@example.test', began: Math.floor(Date.now() / 1000) })).toBe('revoked');
   expect(await revoked({ session: 'a1' })).toBe(0);
   expect(await revoked({ session: 'never-was' })).toBe(0);
   expect(await revoked({ user: 'bob@example.test' })).toBe(1);
-  expect(await registry.check({ sub: 'bob-sub', iat: Math.floor(Date.now() / 1000) - 1 })).toBe('revoked');
+  expect(await registry.check({ sub: 'bob-sub', began: Math.floor(Date.now() / 1000) - 1 })).toBe('revoked');
   expect(await sids(await get('/sessions'))).toEqual(['a2']);
   expect(await revoked({ all: true })).toBe(1);
-  expect(await registry.check({ sid: 'a2', sub: 'alice@example.test', iat: Math.floor(Date.now() / 1000) - 1 })).toBe('revoked');
+  expect(await registry.check({ sid: 'a2', sub: 'alice@example.test', began: Math.floor(Date.now() / 1000) - 1 })).toBe('revoked');
 });
 
 test('revoke refuses anything but exactly one target, non-JSON bodies, large bodies and other methods', async () => {

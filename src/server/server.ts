@@ -44,7 +44,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { log, admin } = options;
   let listeningOn: readonly string[] = [];
   // One memory state for this server's whole life: reloads keep sign-outs, codes and throttles.
-  const processState = { memoryState: createMemoryStore({ log: log.child({ component: 'state' }) }) };
+  const processState = {
+    memoryState: createMemoryStore({ log: log.child({ component: 'state' }) }),
+    memorySessions: createMemoryStore({ maxEntries: 1_000_000, log: log.child({ component: 'state' }) }),
+  };
   const deps: GatewayDeps = { log, admin, createAuth: options.createAuth, listenPorts: () => listeningOn, process: processState };
   let current = await buildGateway(loadConfigFile(options.configFile, options.env), deps);
   for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
@@ -153,6 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       server.stop(true);
       await current.retire(0);
       await processState.memoryState.close();
+      await processState.memorySessions.close();
       options.accessSink.flush();
     },
   };

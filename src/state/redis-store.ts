@@ -345,12 +345,19 @@ export function createRedisStore(url: string, options: RedisStoreOptions = {}): 
     },
     async setIfAbsent(key, value, ttlMs) {
       const ttl = checkTtl(ttlMs);
-      return (await send<string | null>('SET', [prefix + key, value, 'NX', 'PX', String(ttl)])) === 'OK';
+      const reply = await send<unknown>('SET', [prefix + key, value, 'NX', 'PX', String(ttl)]);
+      if (reply !== 'OK' && reply !== null) throw new StateUnavailableError('redis', 'SET NX got a reply that is neither OK nor nil');
+      return reply === 'OK';
     },
     async increment(key, ttlMs, by) {
       const ttl = checkTtl(ttlMs);
       const step = checkBy(by);
-      const [count, pttl] = await send<[number, number]>('EVAL', [INCREMENT_SCRIPT, '1', prefix + key, String(step), String(ttl)]);
+      const reply = await send<unknown>('EVAL', [INCREMENT_SCRIPT, '1', prefix + key, String(step), String(ttl)]);
+      // A reply of another shape is not a count: counting it as 0 would switch a limit off.
+      if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((n) => Number.isSafeInteger(Number(n)) && n !== null)) {
+        throw new StateUnavailableError('redis', 'increment got a reply that is not [count, ttl]');
+      }
+      const [count, pttl] = reply as [number, number];
       return { count: Number(count), expiresAt: Date.now() + Math.max(0, Number(pttl)) };
     },
     async delete(key) {

@@ -54,5 +54,7 @@ export function sessionOf(claims: Record<string, unknown>): SessionClaims {
   };
   if (typeof claims.email === 'string') s.email = claims.email;
   if (typeof claims.name === 'string') s.name = claims.name;
+  // A token from before session start times were recorded began no later than it was issued.
+  s.sat = typeof claims.sat === 'number' ? claims.sat : typeof claims.iat === 'number' ? claims.iat : 0;
   return s;
 }

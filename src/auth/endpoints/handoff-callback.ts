@@ -24,7 +24,13 @@ export async function handoffCallback(deps: AuthDeps, request: Request, info: En
   }
   // The code names its return URL, signed; it must still be on this host.
   const returnTo = safeReturnUrl(redeemed.returnTo, info.url, () => false);
-  const { token, session } = await deps.sessions.issue(redeemed.session, { sid: redeemed.session.sid, exp: redeemed.session.exp });
+  // The session may have been revoked since the code was minted (up to a minute ago).
+  const verdict = await deps.sessionRegistry.check({ sid: redeemed.session.sid, sub: redeemed.session.sub, began: redeemed.session.sat ?? 0 });
+  if (verdict !== 'ok') {
+    deps.log.warn('hand-off refused: session ended', { request_id: info.requestId, verdict });
+    return jsonError(400, 'invalid_handoff', info.requestId, { message: 'the session has ended', login_url: `${info.url.origin}${Paths.signIn}?redirect_uri=%2F` });
+  }
+  const { token, session } = await deps.sessions.issue(redeemed.session, { sid: redeemed.session.sid, exp: redeemed.session.exp, sat: redeemed.session.sat ?? 0 });
   return redirect(returnTo, [deps.sessions.setCookie(token, session.exp, info.url.hostname)], {
     viaPage: deps.sessions.settings.cookie_same_site === 'strict',
   });

@@ -53,11 +53,6 @@ export async function oidcCallback(deps: AuthDeps, request: Request, info: Endpo
     deps.log.warn('OIDC callback refused: state mismatch', { request_id: info.requestId, reason: (e as Error).message });
     return jsonError(400, 'invalid_state', info.requestId, { login_url });
   }
-  // One use per state on every instance: a callback URL replayed elsewhere starts nothing.
-  if (!(await deps.oneTime.claim(`oidc-state:${state}`, STATE_TTL_SECONDS * 1000))) {
-    deps.log.warn('OIDC callback refused: state already used', { request_id: info.requestId });
-    return jsonError(400, 'invalid_state', info.requestId, { login_url, message: 'this sign-in was already completed' });
-  }
   let profile;
   try {
     profile = await deps.oidc!.finish(info.url, pending);
@@ -65,6 +60,12 @@ export async function oidcCallback(deps: AuthDeps, request: Request, info: Endpo
     const err = e instanceof OidcError ? e : new OidcError('invalid_response', (e as Error).message);
     deps.log.warn('OIDC sign-in failed', { request_id: info.requestId, code: err.code, reason: err.message });
     return jsonError(errorStatus(err), err.code, info.requestId, { login_url }, { 'set-cookie': clear });
+  }
+  // One use per state on every instance, claimed only once the provider vouched for the code:
+  // failed callbacks write nothing, so they cannot fill the state.
+  if (!(await deps.oneTime.claim(`oidc-state:${state}`, STATE_TTL_SECONDS * 1000))) {
+    deps.log.warn('OIDC callback refused: state already used', { request_id: info.requestId });
+    return jsonError(400, 'invalid_state', info.requestId, { login_url, message: 'this sign-in was already completed' });
   }
   const { token, session } = await deps.sessions.issue(profile);
   deps.log.info('signed in', { request_id: info.requestId, subject: profile.sub, provider: 'oidc' });

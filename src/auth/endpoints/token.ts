@@ -70,7 +70,9 @@ export function createTokenEndpoint(deps: AuthDeps, audiences: TokenAudiences, t
     const sessionExp = Number(identity.claims.exp);
     const exp = Math.min(now + ttl, Number.isFinite(sessionExp) ? sessionExp : now + ttl);
     if (exp <= now) return jsonError(401, 'unauthenticated', info.requestId);
-    const token = await deps.tokens.sign(TokenType.access, claimsOf(identity), { audience: audience.origin, expiresAt: exp });
+    // The session's start time travels along, so revoking the user refuses this token too.
+    const sat = typeof identity.claims.sat === 'number' ? identity.claims.sat : identity.claims.iat;
+    const token = await deps.tokens.sign(TokenType.access, { ...claimsOf(identity), sat }, { audience: audience.origin, expiresAt: exp });
     return json({ token, expires_at: new Date(exp * 1000).toISOString() }, 200, { 'cache-control': 'no-store', vary: 'Cookie, Origin' });
   };
 }

@@ -22,7 +22,7 @@ function deployment(options: { idleTimeoutMs?: number; graceMs?: number } = {}) 
   return { clock, store, a: make(), b: make() };
 }
 const session = (sid: string, sub = 'alice', clock = { t: Date.now() }) => ({ sid, sub, email: `${sub}@example.test`, method: 'static', exp: Math.floor(clock.t / 1000) + 14 * 3600 });
-const claims = (sid: string, sub: string, clock: { t: number }) => ({ sid, sub, iat: Math.floor(clock.t / 1000) });
+const claims = (sid: string, sub: string, clock: { t: number }) => ({ sid, sub, began: Math.floor(clock.t / 1000) });
 
 test('a revoked session is refused by every instance, through the change feed', async () => {
   const { clock, a, b } = deployment();
@@ -96,4 +96,33 @@ test('while the state does not answer, sessions work for the grace, then the reg
   up = true;
   await Bun.sleep(30);
   expect(registry.failedClosed()).toBe(false);
+});
+
+test('a session revoked before this registry existed is found by its first point lookup, even past the reload limit', async () => {
+  const { clock, store, a } = deployment();
+  await a.open(session('old', 'alice', clock));
+  await a.revokeSession('old');
+  // A registry that never saw the feed and whose full reload found nothing (as if past its limit).
+  const fresh = createSessionRegistry({ store: { ...store, list: async () => [] }, log: silentLogger, ttlMs: HOUR, now: () => clock.t, reloadMs: 60_000, healthMs: 60_000 });
+  registries.push(fresh);
+  expect(await fresh.check(claims('old', 'alice', clock))).toBe('revoked');
+});
+
+test('a user with many others signed in is still listed and revoked by the index, not a scan', async () => {
+  const { clock, a } = deployment();
+  await a.open(session('mine', 'alice', clock));
+  for (let i = 0; i < 50; i++) await a.open(session(`other-${i}`, `user${i}`, clock));
+  expect((await a.list({ user: 'ALICE@example.test' })).map((s) => s.sid)).toEqual(['mine']);
+  clock.t += 1000;
+  expect(await a.revokeUser('alice@example.test')).toBe(1);
+  expect(await a.check(claims('mine', 'alice', { t: clock.t - 1000 }))).toBe('revoked');
+});
+
+test('malformed or future-dated revocation messages are ignored', async () => {
+  const { clock, store, a } = deployment();
+  await store.publish('revocations', `all\n\n${clock.t + 365 * 24 * HOUR}`);
+  await store.publish('revocations', 'all\n\n1e300');
+  await store.publish('revocations', `sid\n${'x'.repeat(5000)}\n`);
+  await Bun.sleep(20);
+  expect(await a.check(claims('fresh', 'alice', clock))).toBe('ok');
 });

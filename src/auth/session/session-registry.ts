@@ -29,8 +29,8 @@ export interface SessionRecord {
 export interface SessionClaimsSeen {
   sid?: string;
   sub: string;
-  /** Issued-at, seconds since the epoch. */
-  iat?: number;
+  /** When the session began (the token's `sat`, else its `iat`), seconds since the epoch. */
+  began?: number;
 }
 
 export type SessionVerdict = 'ok' | 'revoked' | 'idle';
@@ -76,7 +76,17 @@ const REVOKED_SID = 'revoked:sid:';
 const REVOKED_USER = 'revoked:user:';
 const REVOKED_ALL = 'revoked:all';
 const SESSION = 'session:';
+const BY_USER = 'user-session:';
 const MAX_LISTED = 10_000;
+/** Most revoked session ids and seen sessions a process keeps in memory. */
+const MAX_LOCAL = 200_000;
+const SID_FORMAT = /^[\w-]{1,64}$/;
+
+/** `map.set`, forgetting the oldest entry first when the map is full. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (!map.has(key) && map.size >= MAX_LOCAL) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 /** Creates the registry and starts its background reload and health check (timers are unref'd). */
 export function createSessionRegistry(options: SessionRegistryOptions): SessionRegistry {
@@ -90,21 +100,38 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
   let revokedAllAt = 0;
   const lastSeen = new Map<string, number>();
   const lastWritten = new Map<string, number>();
+  // Sessions this process has asked the state about once: a revocation older than the last
+  // full reload (or than this process) is found by that first point lookup.
+  const confirmed = new Map<string, number>();
   let downSince: number | undefined;
   let up = true;
 
+  // Whoever can publish on the store could otherwise lock everyone out with a time far in the
+  // future, or fill memory with huge ids: messages that are not well-formed are dropped.
   const apply = (message: string) => {
-    const [kind, value = '', at = ''] = message.split('\n');
-    if (kind === 'sid') revokedSids.set(value, now() + ttlMs);
-    else if (kind === 'user') revokedUsers.set(value, Math.max(revokedUsers.get(value) ?? 0, Number(at) || now()));
-    else if (kind === 'all') revokedAllAt = Math.max(revokedAllAt, Number(at) || now());
+    if (message.length > 1100) return;
+    const [kind, value = '', atText = ''] = message.split('\n');
+    const at = Number(atText);
+    const plausible = Number.isFinite(at) && at > 0 && at <= now() + 60_000;
+    if (kind === 'sid' && SID_FORMAT.test(value)) remember(revokedSids, value, now() + ttlMs);
+    else if (kind === 'user' && value.length > 0 && value.length <= 1024 && plausible) revokedUsers.set(value, Math.max(revokedUsers.get(value) ?? 0, at));
+    else if (kind === 'all' && plausible) revokedAllAt = Math.max(revokedAllAt, at);
   };
   const unsubscribe = store.subscribe(CHANNEL, apply);
+
+  /** Confirms with the state, once per session per process, that neither it nor its user was revoked. */
+  async function confirm(claims: SessionClaimsSeen): Promise<void> {
+    if (!claims.sid || confirmed.has(claims.sid)) return;
+    const [sid, user] = await Promise.all([store.get(REVOKED_SID + claims.sid), store.get(REVOKED_USER + claims.sub)]);
+    if (sid !== undefined) remember(revokedSids, claims.sid, now() + ttlMs);
+    if (user !== undefined) apply(`user\n${claims.sub}\n${user}`);
+    remember(confirmed, claims.sid, now());
+  }
 
   async function reload(): Promise<void> {
     try {
       const [sids, users, all] = await Promise.all([store.list(REVOKED_SID, MAX_LISTED), store.list(REVOKED_USER, MAX_LISTED), store.get(REVOKED_ALL)]);
-      for (const { key } of sids) revokedSids.set(key.slice(REVOKED_SID.length), now() + ttlMs);
+      for (const { key } of sids) remember(revokedSids, key.slice(REVOKED_SID.length), now() + ttlMs);
       for (const { key, value } of users) apply(`user\n${key.slice(REVOKED_USER.length)}\n${value}`);
       if (all) apply(`all\n\n${all}`);
       for (const [sid, until] of revokedSids) if (until < now()) revokedSids.delete(sid);
@@ -126,7 +153,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
   healthTimer.unref?.();
 
   const revokedAt = (claims: SessionClaimsSeen): boolean => {
-    const issuedMs = (claims.iat ?? 0) * 1000;
+    const issuedMs = (claims.began ?? 0) * 1000;
     if (revokedAllAt && issuedMs <= revokedAllAt) return true;
     const userAt = revokedUsers.get(claims.sub);
     if (userAt && issuedMs <= userAt) return true;
@@ -181,13 +208,20 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
   }
 
   async function list(options: { user?: string; limit?: number } = {}): Promise<SessionRecord[]> {
-    const entries = await store.list(SESSION, options.user ? MAX_LISTED : (options.limit ?? 1000));
     const user = options.user?.toLowerCase();
+    let entries: { value: string }[];
+    if (user) {
+      const sids = await store.list(`${BY_USER}${user}\n`, MAX_LISTED);
+      const texts = await Promise.all(sids.map((e) => store.get(SESSION + e.value)));
+      entries = texts.filter((t): t is string => t !== undefined).map((value) => ({ value }));
+    } else {
+      entries = await store.list(SESSION, options.limit ?? 1000);
+    }
     const records = entries
       .map((e) => JSON.parse(e.value) as SessionRecord)
       .filter((r) => !user || r.sub.toLowerCase() === user || r.email?.toLowerCase() === user)
       // A record outlives a revocation that did not name it (`revokeAll`, a user's): not live.
-      .filter((r) => !revokedAt({ sid: r.sid, sub: r.sub, iat: Math.floor(r.created / 1000) }))
+      .filter((r) => !revokedAt({ sid: r.sid, sub: r.sub, began: Math.floor(r.created / 1000) }))
       .sort((a, b) => b.created - a.created);
     return records.slice(0, options.limit ?? 1000);
   }
@@ -201,21 +235,31 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
       lastSeen.set(record.sid, at);
       lastWritten.set(record.sid, at);
       const ttl = record.exp * 1000 - at;
-      if (ttl > 0) await store.set(SESSION + record.sid, JSON.stringify(full), ttl);
+      if (ttl <= 0) return;
+      await store.set(SESSION + record.sid, JSON.stringify(full), ttl);
+      // An index by user, so listing or revoking one user's sessions never scans everyone's.
+      for (const user of new Set([record.sub, record.email].filter((u): u is string => !!u).map((u) => u.toLowerCase()))) {
+        await store.set(`${BY_USER}${user}\n${record.sid}`, record.sid, ttl);
+      }
     },
 
     async check(claims) {
       if (!loaded) await initialLoad;
       if (revokedAt(claims)) return 'revoked';
       if (!claims.sid) return 'ok';
+      try {
+        await confirm(claims);
+      } catch (error) {
+        if (!isStateUnavailable(error)) throw error; // the grace decides; see failedClosed
+      }
+      if (revokedAt(claims)) return 'revoked';
       const at = now();
       if (await idle(claims.sid, at)) {
         await revokeSession(claims.sid).catch(() => {});
         return 'idle';
       }
-      lastSeen.set(claims.sid, at);
-      if (lastSeen.size > 100_000) lastSeen.delete(lastSeen.keys().next().value!);
-      if (lastWritten.size > 100_000) lastWritten.delete(lastWritten.keys().next().value!);
+      remember(lastSeen, claims.sid, at);
+      if (lastWritten.size > MAX_LOCAL) lastWritten.delete(lastWritten.keys().next().value!);
       touch(claims.sid, at);
       return 'ok';
     },

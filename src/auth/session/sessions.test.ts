@@ -19,7 +19,7 @@ const make = (settings: Partial<SessionSettings> = {}, policyGroups?: Set<string
   return { sessions: createSessions({ ...base, ...settings }, tokens, jwt, { log, policyGroups }), log, jwt };
 };
 
-test('a session token carries iss, aud, sub, email, name, groups, iat, exp, sid; exp = now + ttl', async () => {
+test('a session token carries iss, aud, sub, email, name, groups, iat, exp, sid, sat; exp = now + ttl', async () => {
   const { sessions, jwt } = make();
   const { token, session } = await sessions.issue({ sub: 'u', email: 'u@example.test', name: 'U', groups: ['dev'] });
   const identity = await jwt.verifyOwn(token);
@@ -33,8 +33,17 @@ test('a session token carries iss, aud, sub, email, name, groups, iat, exp, sid;
     iat: expect.any(Number),
     exp: session.exp,
     sid: session.sid,
+    sat: session.sat,
   });
   expect(session.exp - Number(identity!.claims.iat)).toBe(14 * 3600);
+  expect(session.sat).toBe(Number(identity!.claims.iat));
+});
+
+test('a token re-issued for a session (a hand-off) keeps when the session began', async () => {
+  const { sessions, jwt } = make();
+  const carried = await sessions.issue({ sub: 'u', groups: [] }, { sid: 'sid-1', exp: Math.floor(Date.now() / 1000) + 60, sat: 1234 });
+  expect((await jwt.verifyOwn(carried.token))!.claims.sat).toBe(1234);
+  expect(carried.session.sat).toBe(1234);
 });
 
 test('cookie attributes come from the session config', async () => {

@@ -31,6 +31,12 @@ export interface SessionClaims extends Profile {
   sid: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /**
+   * When the session began (the sign-in), seconds since the epoch. Tokens re-issued for the same
+   * session (hand-offs, `/.gatehouse/token`) keep it, so a revocation of the user or of
+   * everyone, which refuses sessions begun before it, cannot be dodged by minting a fresh token.
+   */
+  sat?: number;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface Sessions {
   /** Whether `cookie_domain` covers `hostname`, so one cookie serves it. */
   covers(hostname: string): boolean;
   /** A new session token for `profile`; `sid` and `expiresAt` (seconds) carry over an existing session. */
-  issue(profile: Profile, carry?: { sid: string; exp: number }): Promise<{ token: string; session: SessionClaims }>;
+  issue(profile: Profile, carry?: { sid: string; exp: number; sat?: number }): Promise<{ token: string; session: SessionClaims }>;
   /** `Set-Cookie` for `token` on `hostname` (domain-wide when `cookie_domain` covers it). */
   setCookie(token: string, exp: number, hostname: string): string;
   /** `Set-Cookie` values that remove the trust cookie on `hostname`, host-only and domain-wide. */
@@ -89,8 +95,8 @@ export function createSessions(
     sameSite: settings.cookie_same_site,
   });
 
-  const sign = (profile: Profile, sid: string, exp: number) =>
-    tokens.sign(TokenType.access, claimsOf({ subject: profile.sub, email: profile.email, name: profile.name, groups: profile.groups, sessionId: sid }), {
+  const sign = (profile: Profile, sid: string, exp: number, sat: number) =>
+    tokens.sign(TokenType.access, { ...claimsOf({ subject: profile.sub, email: profile.email, name: profile.name, groups: profile.groups, sessionId: sid }), sat }, {
       audience: SESSION_AUDIENCE,
       expiresAt: exp,
     });
@@ -102,7 +108,8 @@ export function createSessions(
     async issue(profile, carry) {
       const sid = carry?.sid || randomBytes(16).toString('base64url');
       const exp = carry?.exp ?? now() + Math.floor(settings.ttl / 1000);
-      let token = await sign(profile, sid, exp);
+      const sat = carry ? (carry.sat ?? 0) : now();
+      let token = await sign(profile, sid, exp, sat);
       let groups = profile.groups;
       if (token.length > MAX_COOKIE_VALUE) {
         const keep = (groups = profile.groups.filter((g) => options.policyGroups?.has(g)));
@@ -111,9 +118,9 @@ export function createSessions(
           groups: profile.groups.length,
           kept: keep.length,
         });
-        token = await sign({ ...profile, groups: keep }, sid, exp);
+        token = await sign({ ...profile, groups: keep }, sid, exp, sat);
       }
-      const session: SessionClaims = { sub: profile.sub, groups: [...groups], sid, exp };
+      const session: SessionClaims = { sub: profile.sub, groups: [...groups], sid, exp, sat };
       if (profile.email !== undefined) session.email = profile.email;
       if (profile.name !== undefined) session.name = profile.name;
       if (!carry) await options.onOpen?.(session);
