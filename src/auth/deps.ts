@@ -1,7 +1,7 @@
 /**
  * What the sign-in endpoints share, built once per config by `createAuthRuntime`.
  */
-import type { Logger } from '../plugin-api/index.ts';
+import type { Identity, Logger } from '../plugin-api/index.ts';
 import type { ConcurrencyLimit } from './providers/concurrency.ts';
 import type { Csrf } from './session/csrf.ts';
 import type { Handoff } from './session/handoff.ts';
@@ -19,6 +19,14 @@ export interface EndpointRequest {
   clientIp: string;
   /** The URL as the client addressed it. */
   url: URL;
+}
+
+/** A route as the `/.gatehouse/user` page lists it. */
+export interface RouteAccess {
+  from: string;
+  prefix: string;
+  /** Admits everyone, signed in or not. */
+  public: boolean;
 }
 
 export interface AuthDeps {
@@ -45,6 +53,8 @@ export interface AuthDeps {
    * host. `via` is the URL of the request being answered (see `originMatcher` on ports).
    */
   isAllowedOrigin(url: URL, via: URL): boolean;
+  /** The routes whose policy admits `identity` (plugins in front of the policy may still refuse). */
+  routesFor(identity: Identity): RouteAccess[];
   log: Logger;
   /** Names of Gatehouse's short-lived helper cookies, derived from `session.cookie_name`. */
   cookies: { csrf: string; handoffNonce: string; oidcState(state: string): string };

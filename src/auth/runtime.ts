@@ -15,7 +15,7 @@ import { createJwtServices, SESSION_AUDIENCE } from './tokens/jwt-services.ts';
 import { ephemeralKey, loadKeySet, type PublicJwk } from './tokens/keys.ts';
 import { createOidcClient } from './providers/oidc.ts';
 import { originMatcher } from './session/origins.ts';
-import { evaluatePolicy } from '../policy/policy.ts';
+import { evaluatePolicy, judgePolicy, type PolicyVerdict } from '../policy/policy.ts';
 import { createServiceTokenMatcher } from './tokens/service-tokens.ts';
 import { createSessions } from './session/sessions.ts';
 import { createSignOutHop } from './session/sign-out-hop.ts';
@@ -28,6 +28,14 @@ import { createMemoryStore } from '../state/memory-store.ts';
 import { isStateUnavailable, type StateStore } from '../state/store.ts';
 import { createTokenEndpoint, TokenAudiences } from './endpoints/token.ts';
 
+/** Whether `policy` admits `identity`; reads `'allow'` as well as a verdict object (`allow` or `outcome`). */
+function admits(policy: Policy | undefined, identity: Identity): boolean {
+  const verdict: unknown = evaluatePolicy(policy, identity);
+  if (verdict === 'allow') return true;
+  const v = typeof verdict === 'object' && verdict !== null ? (verdict as { allow?: unknown; outcome?: unknown }) : {};
+  return v.allow === true || v.outcome === 'allow';
+}
+
 /** The session facts every route shares; `sessionServices(route)` adds the route's capabilities. */
 export type SharedSessionServices = Omit<SessionServices, 'acceptIssuedTokens'>;
 
@@ -38,6 +46,8 @@ export interface AuthRuntime {
   sessionServices(route: Pick<RouteInfo, 'from'>): SessionServices;
   cookies: CookieServices;
   evaluatePolicy(policy: Policy | undefined, identity: Identity | null): 'allow' | 'deny';
+  /** The same judgement with its reason: which rule admitted, or why the request is refused. */
+  judgePolicy(policy: Policy | undefined, identity: Identity | null): PolicyVerdict;
   /** The `X-Gatehouse-Jwt-Assertion` value for `identity` on the route whose origin is given. */
   signAssertion(identity: Identity, audienceOrigin: string): Promise<string>;
   /** `{"keys": [...]}` as served at `/.well-known/gatehouse/jwks.json`. */
@@ -135,6 +145,8 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     passwordChecks: createConcurrencyLimit(options.passwordChecks),
     signOutHop: createSignOutHop(keys.active.secretSeed),
     isAllowedOrigin: (url, via) => url.origin === authOrigin || routeAllowed(url, via),
+    routesFor: (identity) =>
+      config.routes.filter((r) => admits(r.policy, identity)).map((r) => ({ from: r.from, prefix: r.prefix, public: r.policy?.public === true })),
     log,
     cookies: {
       csrf: `${cookieName}_csrf`,
@@ -163,6 +175,7 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     sessionServices: (route) => ({ ...session, acceptIssuedTokens: () => tokenAudiences.add(route.from) }),
     cookies: cookieServices,
     evaluatePolicy,
+    judgePolicy,
     signAssertion: createAssertionSigner(tokens),
     jwks: () => keys.jwks,
     handle: createDispatcher(deps, keys.jwks, {

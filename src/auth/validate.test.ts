@@ -99,4 +99,57 @@ describe('validateAuthConfig', () => {
     ];
     expect(errors({ service_tokens }).map((p) => p.path.join('.'))).toEqual(['service_tokens.1.name', 'service_tokens.1.client_id']);
   });
+
+  describe('service tokens and the routes meant for them', () => {
+    const token = (name: string) => ({ name, client_id: `${name}-id`, client_secret: 'x'.repeat(32) });
+    const route = (host: string, policy: Record<string, unknown>, plugins: string[] = ['header-jwt']) => ({
+      from: `https://${host}.example.test`,
+      to: 'http://127.0.0.1:9000',
+      policy,
+      plugins: plugins.map((use) => ({ use })),
+    });
+    const warned = (input: Record<string, unknown>) =>
+      problems(input)
+        .filter((p) => p.severity === 'warning')
+        .map((p) => `${p.path.join('.')}: ${p.message}`);
+
+    test('a token every route admits by name, and routes for users without header-jwt, are quiet', () => {
+      const routes = [route('app', { allow_any_authenticated_user: true }, ['trust-cookie']), route('api', { allow: { services: ['ci'] } })];
+      expect(warned({ service_tokens: [token('ci')], routes })).toEqual([]);
+      expect(warned({ routes: [route('api', { allow_any_authenticated_user: true })] })).toEqual([]);
+    });
+
+    test('a token no policy names is warned about at its name', () => {
+      const routes = [route('api', { allow_any_authenticated_user: true })];
+      expect(warned({ service_tokens: [token('ci')], routes })).toEqual([
+        expect.stringMatching(/^service_tokens\.0\.name: no route admits service token "ci".*allow\.services.*users only/),
+      ]);
+    });
+
+    test('a token named only on routes that cannot read it is warned about', () => {
+      const routes = [route('api', { allow: { services: ['ci'] } }, ['trust-cookie'])];
+      expect(warned({ service_tokens: [token('ci')], routes })).toEqual([
+        expect.stringMatching(/^service_tokens\.0\.name: .*\(routes\[0\]\) have no header-jwt plugin/),
+      ]);
+      // A plugin file may read service tokens itself: no warning.
+      expect(warned({ service_tokens: [token('ci')], routes: [route('api', { allow: { services: ['ci'] } }, ['./my-auth.ts'])] })).toEqual([]);
+    });
+
+    test('a header-jwt route for users only, while services are admitted elsewhere, is warned about at its policy', () => {
+      const routes = [
+        route('app', { allow_any_authenticated_user: true }, ['trust-cookie']),
+        route('api', { allow: { services: ['ci'] } }),
+        route('tools', { allow_any_authenticated_user: true }),
+        route('admin', { allow: { groups: ['admins'] } }),
+        route('deploy', { allow: { groups: ['admins'], services: ['other'] } }),
+        route('open', { public: true }),
+      ];
+      const found = warned({ service_tokens: [token('ci')], routes });
+      expect(found.map((w) => w.split(':', 1)[0])).toEqual(['routes.2.policy', 'routes.3.policy']);
+      expect(found[0]).toContain('service_not_allowed');
+      expect(found[0]).toContain('"ci", admitted on routes[1]');
+      // The warnings name rule families and token names, never the policy's groups.
+      expect(found.join('\n')).not.toContain('admins');
+    });
+  });
 });

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import { isLoopbackHost } from '../http/loopback.ts';
+import { serviceTokenWarnings } from './service-token-reach.ts';
 import { checkKeyText } from './tokens/keys.ts';
 
 export interface AuthConfigProblem {
@@ -106,5 +107,6 @@ export function validateAuthConfig(config: Config): AuthConfigProblem[] {
     ids.add(t.client_id);
     if (t.client_secret.length < 16) warn(['service_tokens', i, 'client_secret'], 'short secrets can be guessed; use at least 32 random characters');
   });
+  for (const w of serviceTokenWarnings(config)) warn(w.path, w.message);
   return out;
 }

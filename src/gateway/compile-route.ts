@@ -11,6 +11,7 @@ import type { Logger, PluginInstance, RequestContext, RouteInfo } from '../plugi
 import type { Context } from '../pipeline/context.ts';
 import { proxyRequest, type ConsumedCredentials, type ProxyRoute } from '../proxy/proxy.ts';
 import { UpstreamPool } from '../proxy/upstream-pool.ts';
+import { recordDenial } from '../policy/denials.ts';
 import type { HostPattern } from '../router/host-pattern.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import { buildRoutePipeline } from './route-pipeline.ts';
@@ -77,11 +78,15 @@ export async function compileRoute(route: RouteConfig, index: number, pattern: H
   };
 }
 
-/** The route's policy, applied after the plugins: exemptions and public routes pass. */
+/**
+ * The route's policy, applied after the plugins: exemptions and public routes pass; a denial's
+ * 403 says why (reason and rule families, never the policy's lists).
+ */
 async function authorizeThenProxy(ctx: Context, route: RouteConfig, proxy: ProxyRoute, auth: AuthRuntime): Promise<Response> {
   if (!route.policy?.public && !ctx.exemption) {
     if (!ctx.identity) return ctx.error(401, 'unauthenticated', loginHint(ctx, auth));
-    if (!route.policy || auth.evaluatePolicy(route.policy, ctx.identity) !== 'allow') return ctx.error(403, 'forbidden');
+    const verdict = auth.judgePolicy(route.policy, ctx.identity);
+    if (verdict.outcome === 'deny') return ctx.error(403, 'forbidden', { ...recordDenial(ctx, verdict) });
   }
   return proxyRequest(ctx, proxy, ctx.upgrade);
 }

@@ -8,6 +8,7 @@ import { createRequestGate, isRefusal } from '../http/request-gate.ts';
 import { newRequestId } from '../http/request-id.ts';
 import type { Logger, PluginInstance } from '../plugin-api/index.ts';
 import { Context } from '../pipeline/context.ts';
+import { denialOf } from '../policy/denials.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
 import { compileHostPattern } from '../router/host-pattern.ts';
 import { resolveRoute } from '../router/resolve-route.ts';
@@ -27,6 +28,12 @@ export interface AccessRecord {
   upstream?: string;
   exemption?: string;
   identity?: string;
+  /** `user` or `service`, with `identity`. */
+  identityKind?: string;
+  /** Why the route's policy refused the request (`policy_denied`, `service_not_allowed`, …). */
+  denialReason?: string;
+  /** The policy's rule families that did not admit, e.g. `groups` or `emails,groups`. */
+  denialRule?: string;
   /** The client address the gate settled on. */
   clientIp?: string;
 }
@@ -153,7 +160,13 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       inFlight--;
       record.upstream = ctx.upstream.upstream.urls[0];
       if (ctx.exemption) record.exemption = `${ctx.exemption.plugin}:${ctx.exemption.rule}`;
-      if (ctx.identity) record.identity = ctx.identity.subject;
+      if (ctx.identity) {
+        record.identity = ctx.identity.subject;
+        record.identityKind = ctx.identity.kind;
+      }
+      const denial = denialOf(ctx);
+      record.denialReason = denial?.reason;
+      record.denialRule = denial?.rule;
     }
   }
 

@@ -3,7 +3,8 @@ import type { AccessRecord } from '../gateway/gateway.ts';
 
 /**
  * Writes the one JSON line per request: time, id, method, host, path, status, duration, route,
- * upstream, client. Host and path come from the request gate's URL; a request the gate refused
+ * upstream, identity (subject and kind), client, and for a policy 403 why (`denial_reason`,
+ * `denial_rule`). Host and path come from the request gate's URL; a request the gate refused
  * is logged with its raw target. Never throws: a request always gets its line.
  */
 export function writeAccessLine(sink: LineSink, request: Request, url: URL | undefined, status: number, startedAt: number, record: AccessRecord): void {
@@ -29,6 +30,9 @@ function accessLine(request: Request, url: URL | undefined, status: number, star
       upstream: record.upstream,
       exemption: record.exemption,
       identity: record.identity,
+      identity_kind: record.identityKind,
+      denial_reason: record.denialReason,
+      denial_rule: record.denialRule,
       client_ip: record.clientIp,
     }) + '\n'
   );
