@@ -73,14 +73,14 @@ describe('gatehouse check', () => {
     const { code, stdout, stderr } = await runCli(['check'], { cwd: dir });
     expect(code).toBe(0);
     expect(stderr).toContain(`warning: ${join(dir, 'gatehouse.yaml')}:2:5: routes[0]: route routes[0] (http://api.example.test) has no policy, so it admits nobody`);
-    expect(stdout).toContain('OK (1 routes, 1 warnings)');
+    expect(stdout).toContain('OK (1 route, 1 warning)');
   });
 
   test('a valid config: exit 0 and OK', async () => {
     const dir = tempDir({ 'gatehouse.yaml': VALID() });
     const { code, stdout, stderr } = await runCli(['check'], { cwd: dir });
     expect(code).toBe(0);
-    expect(stdout).toContain(`${join(dir, 'gatehouse.yaml')}: OK (1 routes, 0 warnings)`);
+    expect(stdout).toContain(`${join(dir, 'gatehouse.yaml')}: OK (1 route, 0 warnings)`);
     expect(stderr).toBe('');
   });
 

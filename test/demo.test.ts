@@ -2,7 +2,10 @@
  * `gatehouse demo` in a real browser, exactly as a new user meets it: run the command, open the
  * printed URL, sign in with the printed credentials, and see every technique on the page work.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { browserAvailable, launchBrowser, newContext } from './support/browser.ts';
 import { BUN, MAIN, spawnProcess, type Spawned } from './support/process.ts';
@@ -67,3 +70,59 @@ test.skipIf(!haveBrowser)('sign in on the printed URL and every technique on the
   expect(JSON.parse(single.detail!.split('\n').slice(1).join('\n'))).toMatchObject({ message: 'HELLO WORLD', user: email });
   await context.close();
 }, 60_000);
+
+describe('the demo leaves nothing behind', () => {
+  // Each run gets its own TMPDIR, so what the demo leaves there is all that is there.
+  const tmpRoots: string[] = [];
+  afterAll(() => {
+    for (const root of tmpRoots) rmSync(root, { recursive: true, force: true });
+  });
+  const ownTmp = () => {
+    const root = mkdtempSync(`${tmpdir()}/gatehouse-demo-test-`);
+    tmpRoots.push(root);
+    return root;
+  };
+
+  async function untilPrinted(run: Spawned, pattern: RegExp): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      for (const line of run.stdout) {
+        const m = pattern.exec(line);
+        if (m) return m[1]!;
+      }
+      await Bun.sleep(25);
+    }
+    run.kill('SIGKILL');
+    throw new Error(`demo never printed ${pattern}\nstdout:\n${run.stdout.join('\n')}\nstderr:\n${run.stderr.join('\n')}`);
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`its config folder is private while it runs and gone after ${signal}`, async () => {
+      const root = ownTmp();
+      const run = spawnProcess([BUN, MAIN, 'demo', '--port', '0'], { env: { TMPDIR: root } });
+      const configFile = await untilPrinted(run, /The config it runs:\s+(\S+)/);
+      const dir = dirname(configFile);
+      expect(dirname(dir)).toBe(root);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(configFile).mode & 0o777).toBe(0o600);
+      run.kill(signal);
+      expect(await run.exited).toBe(0);
+      expect(run.stdout.join('\n')).toContain('Gatehouse demo stopped.');
+      expect(existsSync(dir)).toBe(false);
+      expect(readdirSync(root)).toEqual([]);
+    }, 60_000);
+  }
+
+  test('a demo that cannot start removes its folder too', async () => {
+    const root = ownTmp();
+    const taken = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    try {
+      const run = spawnProcess([BUN, MAIN, 'demo', '--port', String(taken.port)], { env: { TMPDIR: root } });
+      expect(await run.exited).toBe(1);
+      expect(run.stderr.join('\n')).toContain('is in use');
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      taken.stop(true);
+    }
+  }, 60_000);
+});

@@ -25,12 +25,17 @@ export async function checkCommand(args: string[]): Promise<number> {
     const gateway = await buildGateway(loadConfigFile(file), { log: silentLogger, admin: createAdminState(), createAuth: createAuthForCheck });
     for (const w of gateway.warnings) console.error(`warning: ${formatProblem(w)}`);
     await gateway.retire(0);
-    console.log(`${gateway.loaded.file}: OK (${gateway.loaded.config.routes.length} routes, ${gateway.warnings.length} warnings)`);
+    console.log(`${gateway.loaded.file}: OK (${count(gateway.loaded.config.routes.length, 'route')}, ${count(gateway.warnings.length, 'warning')})`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const p of error.problems) console.error(`error: ${formatProblem(p)}`);
-    console.error(`${error.problems.length} error${error.problems.length === 1 ? '' : 's'}; the config is not valid`);
+    console.error(`${count(error.problems.length, 'error')}; the config is not valid`);
     return 1;
   }
+}
+
+/** `1 route`, `2 routes`, `0 warnings`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

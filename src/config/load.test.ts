@@ -102,9 +102,38 @@ describe('errors name file, line, column and key path', () => {
     expect(problems[0]).toMatchObject({ line: 6, column: 9, path: 'routes[0].policy.allow.email', message: 'unknown key "email"; did you mean "emails"?' });
   });
 
-  test('an unknown key with nothing close gets no suggestion', () => {
+  test('an unknown key with nothing close lists the keys valid at that place', () => {
     const { problems } = problemsOf(`${ROUTE}colour_scheme: dark\n`);
-    expect(problems[0]).toMatchObject({ line: 4, column: 1, path: 'colour_scheme', message: 'unknown key "colour_scheme"' });
+    expect(problems[0]).toMatchObject({ line: 4, column: 1, path: 'colour_scheme' });
+    expect(problems[0]!.message).toStartWith('unknown key "colour_scheme"; valid keys here: listen, tls, workers, ');
+    expect(problems[0]!.message).toEndWith(', routes');
+  });
+
+  test('a short unknown key is not taken for a typo of a short valid one', () => {
+    const { problems } = problemsOf(`${ROUTE}    foo: 1\n`);
+    expect(problems[0]).toMatchObject({ line: 4, column: 5, path: 'routes[0].foo' });
+    expect(problems[0]!.message).toStartWith('unknown key "foo"; valid keys here: from, prefix, to, policy, ');
+  });
+
+  test('path: on a route suggests prefix:', () => {
+    const { problems } = problemsOf(`${ROUTE}    path: /api\n`);
+    expect(problems[0]).toMatchObject({ path: 'routes[0].path', message: 'unknown key "path"; did you mean "prefix"?' });
+  });
+
+  test('a from with a path says to move the path to prefix:', () => {
+    const { problems } = problemsOf(`routes:\n  - from: https://app.test/api/\n    to: http://127.0.0.1:9000\n`);
+    expect(problems[0]).toMatchObject({ line: 2, column: 5, path: 'routes[0].from', message: 'from takes no path; write from: https://app.test and prefix: /api' });
+  });
+
+  test('a from with a trailing slash or a query says what to drop', () => {
+    const slash = problemsOf(`routes:\n  - from: https://app.test:8443/\n    to: http://127.0.0.1:9000\n`).problems[0]!.message;
+    expect(slash).toEndWith('drop the trailing slash: from: https://app.test:8443');
+    const query = problemsOf(`routes:\n  - from: https://app.test?x=1\n    to: http://127.0.0.1:9000\n`).problems[0]!.message;
+    expect(query).toEndWith('drop "?x=1"');
+    // No fix is offered that would itself be refused.
+    const userinfo = problemsOf(`routes:\n  - from: https://me@app.test/api\n    to: http://127.0.0.1:9000\n`).problems[0]!.message;
+    expect(userinfo).toStartWith('expected scheme and host like');
+    expect(userinfo).not.toContain('prefix');
   });
 
   test('a wrong value points at its key', () => {
@@ -217,5 +246,37 @@ ${ROUTE}`,
     const { problems } = problemsOf(`tls: { cert_file: cert.pem, key_file: key.pem, extra_file: x.txt }\n${ROUTE}`, {}, { 'cert.pem': 'c', 'key.pem': 'k', 'x.txt': 'x' });
     expect(problems[0]).toMatchObject({ line: 1, path: 'tls.extra' });
     expect(problems[0]!.message).toContain('unknown key "extra"');
+  });
+});
+
+describe('top-level x- keys', () => {
+  test('are ignored, so they can hold anchors that routes reuse (also with << merges)', () => {
+    const { config, raw } = loadConfigText(
+      `x-upstream: &upstream http://127.0.0.1:9000
+x-cors: &cors { use: preflight, allow_origins: [https://app.example.test] }
+x-unused: { anything: "\${NOT_SET}", secret_file: nowhere.pem }
+routes:
+  - from: https://api.example.test
+    to: *upstream
+    plugins: [*cors]
+  - from: https://other.example.test
+    to: *upstream
+    plugins:
+      - <<: *cors
+        allow_credentials: true
+`,
+      '/virtual/gatehouse.yaml',
+      {},
+    );
+    expect(Object.keys(raw)).toEqual(['routes']);
+    expect(config.routes.map((r) => r.to)).toEqual(['http://127.0.0.1:9000', 'http://127.0.0.1:9000']);
+    expect(config.routes[0]!.plugins).toEqual([{ use: 'preflight', allow_origins: ['https://app.example.test'] }]);
+    expect(config.routes[1]!.plugins).toEqual([{ use: 'preflight', allow_origins: ['https://app.example.test'], allow_credentials: true }]);
+  });
+
+  test('anywhere else an x- key is an unknown key, saying x- is only ignored at the top level', () => {
+    const { problems } = problemsOf(`${ROUTE}    x-note: hello\n`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ line: 4, column: 5, path: 'routes[0].x-note', message: 'unknown key "x-note"; x- keys are ignored only at the top level of the config' });
   });
 });

@@ -40,7 +40,8 @@ export function loadConfigFile(file: string, env: Record<string, string | undefi
 export function loadConfigText(text: string, file: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
   const dir = dirname(file);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // `merge`: `<<: *anchor` then overrides, as in docker-compose files with `x-` blocks.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const locator = new YamlLocator(doc, lines);
   const problem = (at: Path, message: string): ConfigProblem => ({ file, ...locator.locate(at), path: formatPath(at), message });
 
@@ -50,7 +51,7 @@ export function loadConfigText(text: string, file: string, env: Record<string, s
     );
   }
   const problems: ConfigProblem[] = [];
-  const raw = resolveValues(doc.toJS() ?? {}, [], { env, dir, report: (at, msg) => problems.push(problem(at, msg)) });
+  const raw = resolveValues(withoutIgnoredKeys(doc.toJS() ?? {}), [], { env, dir, report: (at, msg) => problems.push(problem(at, msg)) });
   if (problems.length > 0) throw new ConfigError(problems);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([problem([], 'the config must be a YAML mapping with at least `routes`')]);
@@ -74,13 +75,29 @@ export function describeIssue(
   const deeper = issue.type === 'union' ? issue.issues?.find((i) => (i.path?.length ?? 0) > 0) : undefined;
   if (deeper) return describeIssue({ ...deeper, path: [...(issue.path ?? []), ...deeper.path!] } as typeof issue, problem, schema, base);
   const at = [...base, ...local];
-  if (issue.type === 'strict_object' && issue.expected === 'never') {
-    const key = String(local.at(-1));
-    const near = suggest(key, knownKeysAt(schema, local.slice(0, -1)));
-    return problem(at, `unknown key "${key}"${near ? `; did you mean "${near}"?` : ''}`);
-  }
+  if (issue.type === 'strict_object' && issue.expected === 'never') return problem(at, unknownKeyMessage(String(local.at(-1)), knownKeysAt(schema, local.slice(0, -1)), at.length > 1));
   if (issue.received === 'undefined' && issue.kind === 'schema') return problem(at, `missing required key (${issue.expected})`);
   return problem(at, issue.message);
+}
+
+/**
+ * Top-level `x-…` keys are left out before validation (the docker-compose convention), so they
+ * can hold YAML anchors for routes to reuse. Aliases are already resolved by then.
+ */
+const IGNORED_PREFIX = 'x-';
+
+function withoutIgnoredKeys(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith(IGNORED_PREFIX)));
+}
+
+/** "Did you mean" for a likely typo, else the keys that are valid at that place. */
+function unknownKeyMessage(key: string, valid: string[], nested: boolean): string {
+  const unknown = `unknown key "${key}"`;
+  if (nested && key.startsWith(IGNORED_PREFIX)) return `${unknown}; ${IGNORED_PREFIX} keys are ignored only at the top level of the config`;
+  const near = suggest(key, valid);
+  if (near) return `${unknown}; did you mean "${near}"?`;
+  return valid.length > 0 ? `${unknown}; valid keys here: ${valid.join(', ')}` : unknown;
 }
 
 interface ResolveContext {

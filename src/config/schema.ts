@@ -70,13 +70,24 @@ export const pluginEntrySchema = v.looseObject({
   use: v.pipe(v.string(), v.minLength(1, 'expected a plugin name or a path like ./my-plugin.ts')),
 });
 
+const FROM = /^https?:\/\/(\*\.)?[^/*?#@:]+(:(\d{1,5}|\*))?$/i;
+const FROM_SHAPE = 'expected scheme and host like https://api.example.test, https://*.example.test or https://app.example.test:*';
+
+/** Why a route's `from` was refused, with the fix spelled out when it only carries a path too many. */
+function fromProblem(from: string): string {
+  const m = /^(https?:\/\/[^/?#]+)([^?#]*)([?#].*)?$/i.exec(from);
+  if (!m || !FROM.test(m[1]!)) return FROM_SHAPE;
+  const [, origin, path = '', rest] = m;
+  if (rest) return `${FROM_SHAPE}; a route matches no query or fragment, so drop "${rest}"`;
+  if (path === '/') return `${FROM_SHAPE}; drop the trailing slash: from: ${origin}`;
+  if (path) return `from takes no path; write from: ${origin} and prefix: ${path.replace(/(.)\/+$/, '$1')}`;
+  return FROM_SHAPE;
+}
+
 export const routeSchema = v.strictObject({
   from: v.pipe(
     v.string(),
-    v.check(
-      (s) => /^https?:\/\/(\*\.)?[^/*?#@:]+(:(\d{1,5}|\*))?$/i.test(s),
-      'expected scheme and host like https://api.example.test, https://*.example.test or https://app.example.test:* (no path; a path goes in prefix:)',
-    ),
+    v.check((s) => FROM.test(s), (issue) => fromProblem(String(issue.input))),
   ),
   prefix: v.optional(v.pipe(v.string(), v.startsWith('/', 'a prefix starts with /')), '/'),
   to: v.union([absoluteUrl, v.pipe(v.array(absoluteUrl), v.minLength(1, 'list at least one upstream'))]),

@@ -20,4 +20,22 @@ describe('suggest', () => {
     expect(suggest('colour_scheme', ROUTE_KEYS)).toBeUndefined();
     expect(suggest('zzz', [])).toBeUndefined();
   });
+
+  test('a short word must be very close: "foo" is not a typo of "to"', () => {
+    expect(suggest('foo', ROUTE_KEYS)).toBeUndefined();
+    expect(suggest('tp', ROUTE_KEYS)).toBe('to');
+  });
+
+  test('two swapped letters count as one typo', () => {
+    expect(suggest('form', ROUTE_KEYS)).toBe('from');
+    expect(suggest('prefxi', ROUTE_KEYS)).toBe('prefix');
+  });
+
+  test("other gateways' names map to Gatehouse's, only where that key exists", () => {
+    expect(suggest('path', ROUTE_KEYS)).toBe('prefix');
+    expect(suggest('upstream', ROUTE_KEYS)).toBe('to');
+    expect(suggest('Host', ROUTE_KEYS)).toBe('from');
+    expect(suggest('path', ['listen', 'routes'])).toBeUndefined();
+    expect(suggest('constructor', ROUTE_KEYS)).toBeUndefined();
+  });
 });

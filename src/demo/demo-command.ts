@@ -2,7 +2,7 @@
  * `gatehouse demo`: Gatehouse in front of an embedded app and API, on an embedded config, with a
  * demo user. After sign-in the app's page tries every cross-origin technique against the API.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,8 @@ export const demoHelp = `Usage: gatehouse demo [--port PORT] [--open]
 
 Runs Gatehouse on 127.0.0.1 with an embedded config, an embedded app and JSON API, and a demo
 user. Open the printed app URL, sign in with the printed credentials, and the page shows each
-cross-origin technique working against the API. Ctrl-C stops everything.
+cross-origin technique working against the API. Ctrl-C stops everything and removes the
+temporary folder that holds the config (it has a private signing key).
 
 Options:
   -p, --port PORT   port to listen on (default 8080; 0 picks a free port)
@@ -42,16 +43,23 @@ export async function demoCommand(args: string[]): Promise<number> {
     console.error(`gatehouse demo: --port must be a number from 0 to 65535, got "${values.port}"`);
     return 2;
   }
+  // Listening from the start: a Ctrl-C while starting up still stops cleanly, folder removed.
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  process.on('SIGINT', requestStop);
+  process.on('SIGTERM', requestStop);
+
   // The port is part of every route's host, so it must be known before the config is written.
   const port = requested === 0 ? freePort() : requested;
   const hosts = demoHosts(port);
   const password = randomPassword();
   const app = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (r) => appUpstream(r, hosts.api) });
   const api = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: demoApi });
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-demo-'));
+  const dir = privateTempDir();
   const configFile = join(dir, 'gatehouse.yaml');
   const passwordHash = await Bun.password.hash(password, { algorithm: 'argon2id' });
-  writeFileSync(configFile, demoConfig({ port, appUpstream: app.url.origin, apiUpstream: api.url.origin, passwordHash, signingKey: generateSigningKeyPem() }));
+  const signingKey = generateSigningKeyPem();
+  writeFileSync(configFile, demoConfig({ port, appUpstream: app.url.origin, apiUpstream: api.url.origin, passwordHash, signingKey }), { mode: 0o600 });
 
   const sink = createFdSink(2);
   const log = createLogger({ sink, level: 'warn' });
@@ -61,6 +69,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   } catch (error) {
     app.stop(true);
     api.stop(true);
+    process.off('SIGINT', requestStop);
+    process.off('SIGTERM', requestStop);
     if (error instanceof ConfigError) for (const p of error.problems) console.error(`error: ${formatProblem(p)}`);
     else if ((error as { code?: string }).code === 'EADDRINUSE') console.error(`gatehouse demo: port ${port} is in use; try --port 0`);
     else console.error(`gatehouse demo: ${(error as Error).message}`);
@@ -79,21 +89,28 @@ export async function demoCommand(args: string[]): Promise<number> {
 Press Ctrl-C to stop.`);
   if (values.open) openBrowser(`${hosts.app}/`);
 
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      await server.stop();
-      app.stop(true);
-      api.stop(true);
-      console.log('Gatehouse demo stopped.');
-      resolve(0);
-      setTimeout(() => process.exit(0), 500).unref();
-    };
-    process.on('SIGINT', () => void stop());
-    process.on('SIGTERM', () => void stop());
-  });
+  await stopRequested;
+  try {
+    await server.stop();
+    app.stop(true);
+    api.stop(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('Gatehouse demo stopped.');
+  setTimeout(() => process.exit(0), 500).unref();
+  return 0;
+}
+
+/**
+ * A fresh folder only this user can read (it holds a private signing key), removed when the
+ * process exits, whichever way that happens short of SIGKILL.
+ */
+function privateTempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-demo-'));
+  chmodSync(dir, 0o700);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** The embedded app: the demo page at `/`, nothing else. */

@@ -82,3 +82,40 @@ export function renderUnavailablePage(): string {
     '<h1>Sign-in is briefly unavailable</h1><p>Gatehouse cannot reach its session store right now. Nothing you entered was kept. Please try again in a few seconds.</p>',
   );
 }
+
+export interface WhoAmIValues {
+  subject: string;
+  email?: string;
+  name?: string;
+  groups: readonly string[];
+  /** When the session ends (ISO 8601). */
+  expiresAt?: string;
+  routes: readonly { from: string; prefix: string; public: boolean }[];
+  signOutUrl: string;
+}
+
+/** `/.gatehouse/user` for a browser: who the session says you are, and where its policies let you in. */
+export function renderWhoAmIPage(v: WhoAmIValues): string {
+  const row = (label: string, value: string | undefined) => (value ? `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>` : '');
+  const list = (items: string[], none: string) =>
+    items.length > 0 ? `<ul style="padding-left:1.2rem;overflow-wrap:anywhere">${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : `<p>${escapeHtml(none)}</p>`;
+  const routes = v.routes.map((r) => {
+    const where = r.prefix === '/' ? r.from : `${r.from}${r.prefix}`;
+    // A wildcard host or port is a pattern, not a place to go.
+    const text = where.includes('*') ? escapeHtml(where) : `<a href="${escapeHtml(where)}">${escapeHtml(where)}</a>`;
+    return r.public ? `${text} (public)` : text;
+  });
+  return page(
+    'Signed in',
+    `<h1>Signed in</h1><dl style="overflow-wrap:anywhere">` +
+      row('Email', v.email) +
+      row('Name', v.name) +
+      row('Subject', v.subject) +
+      row('Session ends', v.expiresAt) +
+      `</dl><h2 style="font-size:1rem">Groups</h2>` +
+      list(v.groups.map(escapeHtml), 'No groups.') +
+      `<h2 style="font-size:1rem">Routes that admit you</h2>` +
+      list(routes, 'No route’s policy admits you.') +
+      `<form method="get" action="${escapeHtml(v.signOutUrl)}"><button type="submit">Sign out</button></form>`,
+  );
+}
