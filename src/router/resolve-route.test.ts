@@ -53,3 +53,12 @@ describe('resolveRoute', () => {
     expect(resolveRoute(only, 'h.test', undefined, '/API/x')).toEqual({ kind: 'ambiguous', reason: 'ambiguous_route' });
   });
 });
+
+test('an upper-case prefix is protected from lower-case paths too (a case-folding upstream reads them alike)', () => {
+  const upper = new Router<R>([
+    { name: 'admin', pattern: h, prefix: '/Admin', allowEncodedSlashes: false },
+    { name: 'root', pattern: h, prefix: '/', allowEncodedSlashes: false },
+  ]);
+  expect(resolveRoute(upper, 'h.test', undefined, '/Admin/x')).toMatchObject({ kind: 'route', route: { name: 'admin' } });
+  expect(resolveRoute(upper, 'h.test', undefined, '/admin/x')).toEqual({ kind: 'ambiguous', reason: 'ambiguous_route' });
+});

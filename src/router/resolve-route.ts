@@ -45,7 +45,7 @@ export function resolveRoute<R extends PathRoutable>(
     const hazard = findHazard(pathname, encodedSlashesAllowed ? SLASHES_ALLOWED : ALWAYS_IGNORED);
     if (hazard) return { kind: 'ambiguous', reason: hazard };
   }
-  if (!encodedSlashesAllowed && mayReadDifferently(pathname, { foldCase: true })) {
+  if (!encodedSlashesAllowed && (router.hasUpperCasePrefix || mayReadDifferently(pathname, { foldCase: true }))) {
     const lenient = router.find(host, port, joinSegments(lenientSegments(pathname, { foldCase: true })), true);
     if (lenient?.route !== strict?.route) return { kind: 'ambiguous', reason: 'ambiguous_route' };
   }

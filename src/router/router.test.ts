@@ -156,3 +156,11 @@ describe('host patterns', () => {
     expect(parseHost('[::1]', 'http:')).toMatchObject({ hostname: '[::1]', port: undefined });
   });
 });
+
+test('for one host and prefix, the route naming the port wins over one that takes any port, in any order', () => {
+  const any = r('any', 'http://h.test');
+  const fixed = r('fixed', 'http://h.test:8443');
+  expect(pick([any, fixed], 'h.test:8443', '/', 'http:')).toBe('fixed');
+  expect(pick([fixed, any], 'h.test:8443', '/', 'http:')).toBe('fixed');
+  expect(pick([any, fixed], 'h.test', '/', 'http:')).toBe('any');
+});

@@ -23,6 +23,8 @@ interface Entry<R> {
 export class Router<R extends Routable> {
   private readonly exact = new Map<string, Entry<R>[]>();
   private readonly wildcards: Entry<R>[] = [];
+  /** Some prefix has an upper-case letter: then even a lower-case path may be read as another route's by a case-folding server. */
+  readonly hasUpperCasePrefix: boolean;
 
   constructor(routes: readonly R[]) {
     for (const route of routes) {
@@ -35,9 +37,11 @@ export class Router<R extends Routable> {
         this.exact.set(entry.pattern.host, list);
       }
     }
-    const byPrefix = (a: Entry<R>, b: Entry<R>) => b.prefix.length - a.prefix.length;
+    // Longest prefix first; for one prefix, a route naming the port before one that takes any.
+    const byPrefix = (a: Entry<R>, b: Entry<R>) => b.prefix.length - a.prefix.length || Number(b.pattern.port !== undefined) - Number(a.pattern.port !== undefined);
     for (const list of this.exact.values()) list.sort(byPrefix);
     this.wildcards.sort((a, b) => b.pattern.host.length - a.pattern.host.length || byPrefix(a, b));
+    this.hasUpperCasePrefix = routes.some((r) => /[A-Z]/.test(r.prefix));
   }
 
   /** The route for a `Host` value + `path` (path as sent, percent-encoded), or undefined. */
