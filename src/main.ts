@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { checkCommand, checkHelp } from './cli/check.ts';
 import { demoCommand, demoHelp } from './demo/demo-command.ts';
+import { explainCommand, explainHelp } from './cli/explain.ts';
 import { pluginCommand, pluginHelp } from './cli/plugin-init.ts';
 import { runCommand, runHelp } from './cli/run.ts';
 import { hashPasswordCommand, hashPasswordHelp, keysCommand, keysHelp } from './cli/secrets.ts';
@@ -15,6 +16,7 @@ Commands:
   demo            try it: Gatehouse, an app and an API, signed in in a browser
   run             serve a config (default ./gatehouse.yaml)
   check           validate a config and print its errors and warnings
+  explain         say why a browser request failed (a HAR file or one request) and the fix
   version         print the version
   keys generate   print a new session signing key (PEM)
   hash-password   hash a password from stdin for a static user
@@ -29,6 +31,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   demo: { run: demoCommand, help: demoHelp },
   run: { run: runCommand, help: runHelp },
   check: { run: checkCommand, help: checkHelp },
+  explain: { run: explainCommand, help: explainHelp },
   version: { run: () => (console.log(version), 0), help: 'Usage: gatehouse version\n\nPrints the version.' },
   keys: { run: keysCommand, help: keysHelp },
   'hash-password': { run: hashPasswordCommand, help: hashPasswordHelp },

@@ -16,7 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['router', 'pipeline', 'proxy', 'auth', 'policy', 'state'],
   ['plugin-loader', 'gateway'],
   ['server'],
-  ['cli', 'demo', 'testing'],
+  ['cli', 'demo', 'testing', 'explain'],
   ['main.ts'],
 ];
 

@@ -86,7 +86,8 @@ describe('validateAuthConfig', () => {
   test('warnings: readable session cookie, domain not covering the sign-in host, Secure on plain http', () => {
     const warnings = (input: Record<string, unknown>) => problems(input).filter((p) => p.severity === 'warning').map((p) => p.path.join('.'));
     expect(warnings({ session: { signing_key: KEY, cookie_http_only: false } })).toEqual(['session.cookie_http_only']);
-    expect(warnings({ session: { signing_key: KEY, cookie_domain: '.other.test' } })).toEqual(['session.cookie_domain']);
+    // The route outside the domain is warned about too (cross-origin lints, src/config/cors-lints.ts).
+    expect(warnings({ session: { signing_key: KEY, cookie_domain: '.other.test' } })).toEqual(['session.cookie_domain', 'routes.0.from']);
     expect(
       warnings({ authenticate: { url: 'http://auth.example.test', provider: 'static', static: { users: [] } }, session: { signing_key: KEY } }),
     ).toEqual(['session.cookie_secure']);

@@ -2,6 +2,7 @@
  * Config checks for sign-in and sessions that the schema cannot express; the engine's loader
  * and `gatehouse check` report them with file positions.
  */
+import { corsLints } from '../config/cors-lints.ts';
 import type { Config } from '../config/schema.ts';
 import { isLoopbackHost } from '../http/loopback.ts';
 import { serviceTokenWarnings } from './service-token-reach.ts';
@@ -108,5 +109,6 @@ export function validateAuthConfig(config: Config): AuthConfigProblem[] {
     if (t.client_secret.length < 16) warn(['service_tokens', i, 'client_secret'], 'short secrets can be guessed; use at least 32 random characters');
   });
   for (const w of serviceTokenWarnings(config)) warn(w.path, w.message);
+  for (const w of corsLints(config)) warn(w.path, w.message);
   return out;
 }

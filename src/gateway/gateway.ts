@@ -6,7 +6,7 @@ import { compileCidrs } from '../http/cidr.ts';
 import { jsonError } from '../http/json-error.ts';
 import { createRequestGate, isRefusal } from '../http/request-gate.ts';
 import { newRequestId } from '../http/request-id.ts';
-import type { Logger, PluginInstance } from '../plugin-api/index.ts';
+import type { Logger, PluginInstance, RouteInfo } from '../plugin-api/index.ts';
 import { Context } from '../pipeline/context.ts';
 import { denialOf } from '../policy/denials.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
@@ -61,7 +61,12 @@ export interface Gateway {
   readonly sessionRegistry: SessionRegistry;
   /** Waits (up to `graceMs`) for requests that started on this gateway, then closes its plugins. */
   retire(graceMs: number): Promise<void>;
+  /** Where `url` would be routed, read-only and without running anything (`gatehouse explain`). */
+  lookup(url: URL): RouteLookup;
 }
+
+/** What `Gateway.lookup` finds for a URL: Gatehouse's own paths, a route, none, or a refusal. */
+export type RouteLookup = { kind: 'gatehouse' } | { kind: 'route'; route: RouteInfo } | { kind: 'none' } | { kind: 'ambiguous'; reason: string };
 
 export interface GatewayDeps {
   log: Logger;
@@ -176,7 +181,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     await closeAll(instances, auth, deps.log);
   }
 
-  return { loaded, warnings, handle, retire, stateHealthy: () => auth.sessionRegistry.healthy(), sessionRegistry: auth.sessionRegistry };
+  function lookup(url: URL): RouteLookup {
+    const matchPath = canonicalForMatching(url.pathname);
+    if (matchPath.startsWith('/.gatehouse/') || matchPath === '/.gatehouse' || matchPath.startsWith('/.well-known/gatehouse/') || url.host.toLowerCase() === authHost) return { kind: 'gatehouse' };
+    const resolved = resolveRoute(router, url.hostname.toLowerCase().replace(/\.$/, ''), url.port || undefined, url.pathname, matchPath);
+    return resolved.kind === 'route' ? { kind: 'route', route: resolved.route.info } : resolved;
+  }
+
+  return { loaded, warnings, handle, retire, lookup, stateHealthy: () => auth.sessionRegistry.healthy(), sessionRegistry: auth.sessionRegistry };
 }
 
 async function closeAll(instances: PluginInstance[], auth: AuthRuntime, log: Logger): Promise<void> {
