@@ -11,6 +11,7 @@ import { parseDocument } from 'yaml';
 import { EXAMPLES_DIR, USER, startExample, type RunningExample } from '../examples/shared/run.ts';
 import { ensureBinary } from './support/binary.ts';
 import { browserAvailable, launchBrowser, newContext } from './support/browser.ts';
+import { unfixOf } from './support/seed-fixes.ts';
 
 type Doc = ReturnType<typeof parseDocument>;
 /** `200` or `401` (a status the script could read), or `error` (the browser hid the response: a CORS failure). */
@@ -25,29 +26,16 @@ interface Case {
   broken: Outcome;
 }
 
-const withoutPlugin = (route: number, use: string) => (doc: Doc) => {
-  const plugins = doc.getIn(['routes', route, 'plugins']) as { items: { get(k: string): unknown }[] };
-  const at = plugins.items.findIndex((p) => p.get('use') === use);
-  if (at < 0) throw new Error(`no ${use} in routes[${route}]`);
-  doc.deleteIn(['routes', route, 'plugins', at]);
-};
-const withoutRule = (name: string) => (doc: Doc) => {
-  const rules = doc.getIn(['routes', 1, 'plugins', 0, 'rules']) as { items: { get(k: string): unknown }[] };
-  const at = rules.items.findIndex((r) => r.get('name') === name);
-  if (at < 0) throw new Error(`no rule ${name}`);
-  doc.deleteIn(['routes', 1, 'plugins', 0, 'rules', at]);
-};
-
 const cases: Case[] = [
-  { name: 'pomerium-single-domain', user: USER.email, unfix: withoutPlugin(0, 'path-prefix'), broken: 404 },
-  { name: 'pomerium-header-token', user: USER.email, unfix: withoutPlugin(1, 'header-jwt'), broken: 401 },
-  { name: 'pomerium-shared-cookie', user: USER.email, unfix: (d) => d.deleteIn(['session', 'cookie_domain']), broken: 401 },
-  { name: 'banyan-multi-domain-credentials', user: USER.email, unfix: withoutPlugin(1, 'origin-exemption'), broken: 'error' },
-  { name: 'banyan-multi-domain-header', user: null, unfix: withoutRule('api-with-secret-header'), broken: 'error' },
-  { name: 'banyan-single-domain-header', user: null, unfix: withoutRule('api-with-secret-header'), broken: 'error' },
-  { name: 'cloudflare-bypass-options', user: USER.email, unfix: withoutPlugin(1, 'preflight'), broken: 'error' },
-  { name: 'cloudflare-respond-preflight', user: USER.email, unfix: withoutPlugin(1, 'preflight'), broken: 'error' },
-  { name: 'cloudflare-worker-service-token', user: null, unfix: (d) => d.deleteIn(['routes', 0, 'plugins', 0, 'set_request_headers']), broken: 401 },
+  { name: 'pomerium-single-domain', user: USER.email, unfix: unfixOf('pomerium-single-domain'), broken: 404 },
+  { name: 'pomerium-header-token', user: USER.email, unfix: unfixOf('pomerium-header-token'), broken: 401 },
+  { name: 'pomerium-shared-cookie', user: USER.email, unfix: unfixOf('pomerium-shared-cookie'), broken: 401 },
+  { name: 'banyan-multi-domain-credentials', user: USER.email, unfix: unfixOf('banyan-multi-domain-credentials'), broken: 'error' },
+  { name: 'banyan-multi-domain-header', user: null, unfix: unfixOf('banyan-multi-domain-header'), broken: 'error' },
+  { name: 'banyan-single-domain-header', user: null, unfix: unfixOf('banyan-single-domain-header'), broken: 'error' },
+  { name: 'cloudflare-bypass-options', user: USER.email, unfix: unfixOf('cloudflare-bypass-options'), broken: 'error' },
+  { name: 'cloudflare-respond-preflight', user: USER.email, unfix: unfixOf('cloudflare-respond-preflight'), broken: 'error' },
+  { name: 'cloudflare-worker-service-token', user: null, unfix: unfixOf('cloudflare-worker-service-token'), broken: 401 },
 ];
 
 // Skips only where Chromium is missing outside CI; under CI=true browserAvailable() throws instead.
