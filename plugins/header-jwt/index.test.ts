@@ -1,8 +1,7 @@
 import { expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
 import plugin from './index.ts';
-import { fakeContext, fakeNext, fakeServices, instantiate } from '../../src/testing/plugin-fakes.ts';
+import { fakeContext, fakeNext, fakeServices, instantiate, optionSchemas } from '../../src/testing/plugin-fakes.ts';
 import type { TokenVerdict } from '../../src/plugin-api/index.ts';
 
 const schema = plugin.options!(v, optionSchemas);

@@ -1,9 +1,9 @@
 import { expect, test } from 'bun:test';
 import type { OptionProblem } from '../../src/plugin-api/index.ts';
-import { compilePaths } from './path-glob.ts';
-import { pathServices } from '../../src/http/path/index.ts';
-import { lenientReader } from './path-glob.ts';
+import { fakeServices } from '../../src/testing/plugin-fakes.ts';
+import { compilePaths, lenientReader } from './path-glob.ts';
 
+const { paths: pathServices } = fakeServices();
 const lenient = lenientReader(pathServices);
 
 function paths(globs: string[]) {

@@ -2,10 +2,10 @@ import { expect, test } from 'bun:test';
 import * as v from 'valibot';
 import { OptionProblems } from '../../src/plugin-api/index.ts';
 import { compileRules, optionsSchema, secretHeaderNames } from './rules.ts';
-import { ipServices } from '../../src/http/cidr.ts';
-import { pathServices } from '../../src/http/path/index.ts';
+import { fakeServices } from '../../src/testing/plugin-fakes.ts';
 import { lenientReader } from './path-glob.ts';
 
+const { paths: pathServices, ip: ipServices } = fakeServices();
 const lenient = lenientReader(pathServices);
 
 function compile(rules: unknown[]) {

@@ -1,9 +1,9 @@
-import { ipServices } from '../../src/http/cidr.ts';
-import { pathServices } from '../../src/http/path/index.ts';
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
 import type { Handler, Logger, PluginServices, RequestContext, Upstream, UpstreamTarget } from '../../src/plugin-api/index.ts';
-import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
+import { fakeServices, optionSchemas } from '../../src/testing/plugin-fakes.ts';
+
+const { paths: pathServices, ip: ipServices } = fakeServices();
 import plugin from './index.ts';
 
 interface LogLine {

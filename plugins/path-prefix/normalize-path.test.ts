@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'bun:test';
-import { pathServices } from '../../src/http/path/index.ts';
+import { fakeServices } from '../../src/testing/plugin-fakes.ts';
 import { compileMount } from './mount.ts';
 import { classifyPath, upstreamPath } from './normalize-path.ts';
 
 const api = compileMount('/api');
+const pathServices = fakeServices().paths;
 
 /** What the upstream gets (strip_prefix, no base path), `outside`, or `400 <reason>`. */
 function outcome(path: string, mount = api, replacement = ''): string {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import * as v from 'valibot';
-import { optionSchemas } from '../../src/gateway/route-pipeline.ts';
+import { optionSchemas } from '../../src/testing/plugin-fakes.ts';
 import { OptionProblems } from '../../src/plugin-api/index.ts';
 import { optionsSchema, resolveOptions } from './options.ts';
 

@@ -8,6 +8,9 @@ import { identityFromClaims } from '../auth/tokens/identity.ts';
 import { SESSION_AUDIENCE } from '../auth/tokens/jwt-services.ts';
 import { tokenShapeProblem } from '../auth/tokens/token-shape.ts';
 import { optionSchemas } from '../gateway/route-pipeline.ts';
+
+/** The engine's option schemas (`duration`, `requestHeaders`, `token`), for tests that parse options themselves. */
+export { optionSchemas };
 import { createSharedTtlStore, pluginNamespace } from '../gateway/shared-ttl-store.ts';
 import { ipServices } from '../http/cidr.ts';
 import { pathServices } from '../http/path/index.ts';
