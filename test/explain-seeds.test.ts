@@ -7,8 +7,6 @@
  *   a fix of the technique the example uses (docs/cross-origin.md's decision table);
  * - on `<seed>.fixed.har` with the shipped examples/<seed>/gatehouse.yaml it finds nothing and
  *   exits 0.
- *
- * Until `explain` is a command this prints a loud skip; under CI=true it fails instead.
  */
 import { describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,7 +16,6 @@ import { EXAMPLES_DIR, SERVICE_TOKEN } from '../examples/shared/run.ts';
 import { HAR_DIR, SEEDS } from './fixtures/har/record.ts';
 import { BUN, MAIN, ROOT } from './support/process.ts';
 
-const CI = process.env.CI === 'true' || process.env.CI === '1';
 const recorded = JSON.parse(readFileSync(join(HAR_DIR, 'recorded.json'), 'utf8')) as {
   port: number;
   seeds: Record<string, { broken: { page: string }; fixed: { page: string } }>;
@@ -170,10 +167,6 @@ const matches = (want: Expected['request']) => (r: Explained['requests'][number]
   return r.method === want.method && url.host === want.host && url.pathname === want.path;
 };
 
-const explainPresent = (() => {
-  const r = gatehouse(['explain', '--help']);
-  return r.code === 0 && !/unknown command/i.test(r.stdout + r.stderr);
-})();
 
 describe('HAR fixtures (test/fixtures/har)', () => {
   for (const seed of SEEDS) {
@@ -198,16 +191,7 @@ describe('HAR fixtures (test/fixtures/har)', () => {
   }
 });
 
-if (!explainPresent) {
-  const message = '\n*** `gatehouse explain` is not a command yet (bun src/main.ts explain --help): test/explain-seeds.test.ts CANNOT prove it against the seed HARs ***\n';
-  if (CI) {
-    test('gatehouse explain exists', () => {
-      throw new Error(message);
-    });
-  } else console.warn(message);
-}
-
-describe.skipIf(!explainPresent)('gatehouse explain on the seeds\' recorded HARs', () => {
+describe('gatehouse explain on the seeds\' recorded HARs', () => {
   for (const seed of SEEDS) {
     const want = EXPECTED[seed.name]!;
     test(`${seed.name}: the broken recording fails at ${want.step}, fixed by ${[want.technique].flat().join(' | ')}`, () => {

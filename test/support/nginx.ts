@@ -12,6 +12,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, killWhenTestsEnd } from './process.ts';
+import { toolOrSkip } from './required-tool.ts';
 
 /** Where nginx is looked for, after `$NGINX` and the PATH (Debian installs it in /usr/sbin). */
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx', '/usr/bin/nginx', '/usr/local/bin/nginx'];
@@ -28,12 +29,7 @@ export function findNginx(): string | undefined {
  * must fail loudly, so this throws; locally it warns loudly and the caller skips.
  */
 export function nginxOrSkip(what: string): string | undefined {
-  const bin = findNginx();
-  if (bin) return bin;
-  const message = `nginx is not installed (looked at $NGINX, PATH, ${CANDIDATES.join(', ')}): ${what} cannot run. Debian/Ubuntu: apt-get install -y nginx`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true, so this is a failure, not a skip)`);
-  console.warn(`\n!!!!!!!! SKIPPED: ${message} !!!!!!!!\n`);
-  return undefined;
+  return toolOrSkip(findNginx(), { name: 'nginx', lookedAt: `$NGINX, PATH, ${CANDIDATES.join(', ')}`, aptPackage: 'nginx' }, what);
 }
 
 export interface NginxServer {

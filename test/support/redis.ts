@@ -10,6 +10,7 @@ import type { Subprocess } from 'bun';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { freePort, killWhenTestsEnd } from './process.ts';
+import { toolOrSkip } from './required-tool.ts';
 
 /** Where redis-server is looked for, after `$REDIS_SERVER` and the PATH. */
 const CANDIDATES = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'];
@@ -27,12 +28,7 @@ export function findRedisServer(): string | undefined {
  * skips.
  */
 export function redisOrSkip(what: string): string | undefined {
-  const bin = findRedisServer();
-  if (bin) return bin;
-  const message = `redis-server is not installed (looked at $REDIS_SERVER, PATH, ${CANDIDATES.join(', ')}): ${what} cannot run. Debian/Ubuntu: apt-get install -y redis-server`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true, so this is a failure, not a skip)`);
-  console.warn(`\n!!!!!!!! SKIPPED: ${message} !!!!!!!!\n`);
-  return undefined;
+  return toolOrSkip(findRedisServer(), { name: 'redis-server', lookedAt: `$REDIS_SERVER, PATH, ${CANDIDATES.join(', ')}`, aptPackage: 'redis-server' }, what);
 }
 
 export interface RedisServer {
