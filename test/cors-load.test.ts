@@ -37,7 +37,7 @@ describe('refused at load, naming the route, the plugin and the value', () => {
     ['a forbidden request header', { use: PREFLIGHT, allow_origins: [APP], allow_headers: ['Cookie'] }, '"Cookie" is a forbidden request header'],
     ['a Sec- header', { use: PREFLIGHT, allow_origins: [APP], allow_headers: ['Sec-Fetch-Site'] }, '"Sec-Fetch-Site" is a forbidden request header'],
     ['max_age above 86400', { use: PREFLIGHT, allow_origins: [APP], max_age: 86401 }, 'max_age 86401'],
-    ['allow_headers * with credentials', { use: PREFLIGHT, allow_origins: [APP], allow_headers: ['*'], allow_credentials: true }, 'allow_headers: "*"'],
+    ['expose_headers * with credentials', { use: PREFLIGHT, allow_origins: [APP], expose_headers: ['*'], allow_credentials: true }, 'expose_headers: "*"'],
     ['respond-only options in forward mode', { use: PREFLIGHT, mode: 'forward', allow_origins: [APP], allow_credentials: true }, 'allow_credentials has no effect with mode: forward'],
     ['an unknown option', { use: PREFLIGHT, allow_origins: [APP], allow_origin: [APP] }, 'allow_origin'],
     ['exemption for every origin', { use: EXEMPTION, rules: [{ name: 'all', origins: ['*'] }] }, 'rule "all" origins: "*" is refused'],
@@ -172,6 +172,30 @@ test('load-time warnings: max_age above 7200, and an exemption any client can sa
     const messages = gateway.server.gateway.warnings.map((w) => w.message);
     expect(messages.some((m) => m.includes('max_age 7201') && m.includes('Chromium'))).toBe(true);
     expect(messages.some((m) => m.includes('rule "open-door"') && m.includes('require_headers or source_cidrs'))).toBe(true);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+test('load-time warning: allow_methods / allow_headers "*" with credentials, at the "*", file and line', async () => {
+  const yaml = `routes:
+  - from: http://api.example.test
+    to: http://127.0.0.1:1
+    policy: { public: true }
+    plugins:
+      - use: ${PREFLIGHT}
+        allow_origins: [http://api.example.test]
+        allow_credentials: true
+        allow_methods: [GET, "*"]
+        allow_headers: ["*"]
+`;
+  const gateway = await startGateway(yaml, { files });
+  try {
+    const found = gateway.server.gateway.warnings.map((w) => `${w.path} (${w.line}:${w.column}): ${w.message.split(' with the')[0]}`);
+    expect(found).toEqual([
+      'routes[0].plugins[0].allow_methods[1] (9:30): allow_methods: "*" with allow_credentials: true lets the listed origins send any method (Gatehouse names the requested one back)',
+      'routes[0].plugins[0].allow_headers[0] (10:25): allow_headers: "*" with allow_credentials: true lets the listed origins send any request header but Authorization (Gatehouse names the requested ones back)',
+    ]);
   } finally {
     await gateway.stop();
   }

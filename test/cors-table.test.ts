@@ -70,6 +70,11 @@ const gatewayConfigs: Record<string, () => object[]> = {
     route('open.example.test', [{ use: PREFLIGHT, allow_origins: ['*'], allow_headers: ['*'], expose_headers: ['*'] }], { policy: { public: true } }),
     route('auth.open.example.test', [{ use: PREFLIGHT, allow_origins: ['*'], allow_headers: ['*', 'Authorization'] }], { policy: { public: true } }),
   ],
+  wild: () => [
+    route('wild.example.test', [{ use: PREFLIGHT, allow_origins: [APP], allow_methods: ['*'], allow_headers: ['*'], allow_credentials: true }], { policy: { public: true } }),
+    route('wild-auth.example.test', [{ use: PREFLIGHT, allow_origins: [APP], allow_methods: ['*'], allow_headers: ['*', 'Authorization'], allow_credentials: true }], { policy: { public: true } }),
+    route('wild.open.example.test', [{ use: PREFLIGHT, allow_origins: ['*'], allow_methods: ['*'], allow_headers: ['*'] }], { policy: { public: true } }),
+  ],
   pna: () => [
     route('pna.example.test', [{ use: PREFLIGHT, allow_origins: [APP], allow_private_network: true }], { policy: { public: true } }),
   ],
@@ -228,6 +233,26 @@ const cases: Case[] = [
     status: 200, cors: { 'access-control-allow-origin': '*', 'access-control-expose-headers': '*' }, vary: null, reached: true },
   { name: '* even without Origin, so cached copies work cross-origin', gateway: 'open', host: 'open.example.test',
     status: 200, cors: { 'access-control-allow-origin': '*', 'access-control-expose-headers': '*' }, vary: null, reached: true },
+
+  // allow_methods / allow_headers "*": the literal without credentials, the request named back with them
+  { name: 'methods and headers * without credentials answer the literal *', gateway: 'wild', host: 'wild.open.example.test',
+    ...preflight('https://anywhere.test', 'PURGE', { 'access-control-request-headers': 'x-custom' }),
+    status: 204, cors: { 'access-control-allow-origin': '*', 'access-control-allow-methods': '*', 'access-control-allow-headers': '*' }, vary: ANY_PREFLIGHT_VARY, reached: false },
+  { name: 'methods * with credentials names the requested method back', gateway: 'wild', host: 'wild.example.test', ...preflight(APP, 'DELETE'),
+    status: 204, cors: { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'DELETE' }, vary: PREFLIGHT_VARY, reached: false },
+  { name: 'headers * with credentials names the requested headers back', gateway: 'wild', host: 'wild.example.test',
+    ...preflight(APP, 'PUT', { 'access-control-request-headers': 'content-type,x-custom' }),
+    status: 204, cors: { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'PUT', 'access-control-allow-headers': 'content-type,x-custom' },
+    vary: PREFLIGHT_VARY, reached: false },
+  { name: 'headers * with credentials still does not cover Authorization', gateway: 'wild', host: 'wild.example.test',
+    ...preflight(APP, 'PUT', { 'access-control-request-headers': 'authorization,x-custom' }), status: 403, cors: {}, vary: PREFLIGHT_VARY, reached: false },
+  { name: 'headers * plus Authorization with credentials allows it', gateway: 'wild', host: 'wild-auth.example.test',
+    ...preflight(APP, 'PATCH', { 'access-control-request-headers': 'authorization,x-custom' }),
+    status: 204, cors: { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'PATCH', 'access-control-allow-headers': 'authorization,x-custom' },
+    vary: PREFLIGHT_VARY, reached: false },
+  { name: 'methods * still refuses a refused origin', gateway: 'wild', host: 'wild.example.test', ...preflight(EVIL, 'DELETE'), status: 403, cors: {}, vary: PREFLIGHT_VARY, reached: false },
+  { name: 'methods * with credentials on an actual PUT: origin and credentials, no methods', gateway: 'wild', host: 'wild.example.test', method: 'PUT', headers: { origin: APP, 'x-custom': '1' },
+    status: 200, cors: { 'access-control-allow-origin': APP, 'access-control-allow-credentials': 'true' }, vary: 'Origin', reached: true },
 
   // private network, and no credentials / max age when not configured
   { name: 'allow_private_network answers ACRPN', gateway: 'pna', host: 'pna.example.test', ...preflight(APP, 'GET', { 'access-control-request-private-network': 'true' }),

@@ -25,7 +25,8 @@ const origin = ['https://app.example.test'];
 test('defaults: respond, GET HEAD POST, no headers, no credentials, no max age', () => {
   const { policy } = compile({ allow_origins: origin });
   expect(policy.mode).toBe('respond');
-  expect([...policy.methods]).toEqual(['GET', 'HEAD', 'POST']);
+  expect([...policy.methods.names]).toEqual(['GET', 'HEAD', 'POST']);
+  expect(policy.methods.any).toBe(false);
   expect(policy.headers.names.size).toBe(0);
   expect(policy.credentials).toBe(false);
   expect(policy.privateNetwork).toBe(false);
@@ -55,6 +56,26 @@ test('the fixed preflight headers are built once from the options', () => {
 test('with *, Vary leaves Origin out (the answer does not depend on it)', () => {
   const { policy } = compile({ allow_origins: ['*'] });
   expect(policy.preflightVary).toBe('Access-Control-Request-Method, Access-Control-Request-Headers');
+});
+
+test('allow_methods *: the literal * without credentials, nothing fixed with them (the request is named back)', () => {
+  const open = compile({ allow_origins: origin, allow_methods: ['PUT', '*'] }).policy;
+  expect(open.methods.any).toBe(true);
+  expect(Object.fromEntries(open.preflightHeaders)['access-control-allow-methods']).toBe('*');
+  const credentialed = compile({ allow_origins: origin, allow_methods: ['*'], allow_headers: ['*'], allow_credentials: true });
+  expect(credentialed.warnings).toEqual([]);
+  expect(Object.fromEntries(credentialed.policy.preflightHeaders)['access-control-allow-methods']).toBeUndefined();
+  expect(credentialed.policy.headers.any).toBe(true);
+});
+
+test('a bad method next to * is still refused, located at its own index', () => {
+  let error: unknown;
+  try {
+    compilePolicy(v.parse(optionsSchema(v), { allow_origins: origin, allow_methods: ['*', 'GET', 'TRACE', '*', 'bad method'] }), () => {});
+  } catch (e) {
+    error = e;
+  }
+  expect((error as OptionProblems).problems.map((p) => p.at)).toEqual([['allow_methods', 2], ['allow_methods', 4]]);
 });
 
 test('max_age 0 is sent; no allow_methods header when the list is empty', () => {
@@ -88,7 +109,6 @@ const refusals: Array<[string, Record<string, unknown>, string]> = [
   ['TRACE', { allow_origins: origin, allow_methods: ['TRACE'] }, '"TRACE"'],
   ['TRACK', { allow_origins: origin, allow_methods: ['track'] }, '"track"'],
   ['a forbidden header', { allow_origins: origin, allow_headers: ['Cookie'] }, '"Cookie"'],
-  ['headers * with credentials', { allow_origins: origin, allow_headers: ['*'], allow_credentials: true }, 'allow_headers'],
   ['expose * with credentials', { allow_origins: origin, expose_headers: ['*'], allow_credentials: true }, 'expose_headers'],
   ['an empty origin list', { allow_origins: [] }, 'empty'],
   ['respond options in forward mode', { mode: 'forward', allow_origins: origin, allow_methods: ['PUT'] }, 'allow_methods has no effect with mode: forward'],

@@ -3,8 +3,8 @@
  * into a `CorsPolicy` that the per-request path reads without parsing anything.
  */
 import { OptionProblems, type OptionProblem, type Valibot } from '../../src/plugin-api/index.ts';
-import { compileMethods } from '../shared/methods.ts';
 import { compileOrigins, type OriginMatcher } from '../shared/origin-pattern.ts';
+import { compileAllowMethods, type AllowedMethods } from './allowed-methods.ts';
 import { compileAllowHeaders, compileExposeHeaders, type AllowedHeaders } from './request-headers.ts';
 
 /** Browsers cap preflight caching (Firefox at 24 h); a larger value only hides a mistake. */
@@ -35,14 +35,16 @@ export type PreflightOptions = Valibot.InferOutput<ReturnType<typeof optionsSche
 export interface CorsPolicy {
   readonly mode: 'respond' | 'forward';
   readonly origins: OriginMatcher;
-  /** Normalised allowed methods. */
-  readonly methods: ReadonlySet<string>;
+  readonly methods: AllowedMethods;
   readonly headers: AllowedHeaders;
   readonly credentials: boolean;
   readonly privateNetwork: boolean;
   /** `Access-Control-Expose-Headers`, or '' for none. */
   readonly exposeHeaders: string;
-  /** The fixed part of a successful preflight's headers (methods, credentials, max age, Vary). */
+  /**
+   * The fixed part of a successful preflight's headers (methods, credentials, max age, Vary).
+   * With `*` and credentials the methods are not fixed: the requested one is named instead.
+   */
   readonly preflightHeaders: ReadonlyArray<readonly [string, string]>;
   /** `Vary` for any OPTIONS response: a preflight answer depends on these request headers. */
   readonly preflightVary: string;
@@ -82,8 +84,8 @@ export function compilePolicy(options: PreflightOptions, warn: (message: string)
     problems,
     ['allow_origins'],
   );
-  const methods = compileMethods(options.allow_methods ?? DEFAULT_METHODS, 'allow_methods', problems, ['allow_methods']);
-  const headers = compileAllowHeaders(options.allow_headers ?? [], credentials, problems);
+  const methods = compileAllowMethods(options.allow_methods ?? DEFAULT_METHODS, problems);
+  const headers = compileAllowHeaders(options.allow_headers ?? [], problems);
   const exposeHeaders = compileExposeHeaders(options.expose_headers ?? [], credentials, problems);
   const maxAge = options.max_age;
   if (maxAge !== undefined) {
@@ -99,7 +101,9 @@ export function compilePolicy(options: PreflightOptions, warn: (message: string)
   if (privateNetwork) varyNames.push('Access-Control-Request-Private-Network');
   const preflightVary = varyNames.join(', ');
   const preflightHeaders: Array<readonly [string, string]> = [['vary', preflightVary]];
-  if (methods.size > 0) preflightHeaders.push(['access-control-allow-methods', [...methods].join(', ')]);
+  // A literal `*` means "any method" to browsers only on requests without credentials.
+  if (methods.any && !credentials) preflightHeaders.push(['access-control-allow-methods', '*']);
+  else if (!methods.any && methods.names.size > 0) preflightHeaders.push(['access-control-allow-methods', [...methods.names].join(', ')]);
   if (credentials) preflightHeaders.push(['access-control-allow-credentials', 'true']);
   if (maxAge !== undefined) preflightHeaders.push(['access-control-max-age', String(maxAge)]);
   return { mode, origins, methods, headers, credentials, privateNetwork, exposeHeaders, preflightHeaders, preflightVary };

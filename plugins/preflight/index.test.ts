@@ -61,6 +61,46 @@ test('* without credentials answers *', async () => {
   expect(response.headers.get('vary')).toBe('Access-Control-Request-Method, Access-Control-Request-Headers');
 });
 
+test('allow_methods/allow_headers * without credentials answer the literal *', async () => {
+  const options = { allow_origins: ['*'], allow_methods: ['*'], allow_headers: ['*'] };
+  const { response, cors } = await run(options, preflightFrom('https://anywhere.test', 'PURGE', { 'access-control-request-headers': 'x-custom' }));
+  expect(response.status).toBe(204);
+  expect(cors).toEqual({ 'access-control-allow-origin': '*', 'access-control-allow-methods': '*', 'access-control-allow-headers': '*' });
+});
+
+test('* with credentials names back the requested method and headers (a literal * means nothing to browsers then)', async () => {
+  const options = { allow_origins: [APP], allow_methods: ['*'], allow_headers: ['*'], allow_credentials: true };
+  const { response, cors } = await run(options, preflightFrom(APP, 'put', { 'access-control-request-headers': 'content-type,x-custom' }));
+  expect(response.status).toBe(204);
+  expect(cors).toEqual({
+    'access-control-allow-origin': APP,
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': 'PUT',
+    'access-control-allow-headers': 'content-type,x-custom',
+  });
+  expect(response.headers.get('vary')).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+  const purge = await run(options, preflightFrom(APP, 'PURGE'));
+  expect(purge.cors['access-control-allow-methods']).toBe('PURGE');
+  expect(purge.cors['access-control-allow-headers']).toBeUndefined();
+});
+
+test('* never covers Authorization, with credentials too; listing it allows it', async () => {
+  const options = { allow_origins: [APP], allow_methods: ['*'], allow_headers: ['*'], allow_credentials: true };
+  const refused = await run(options, preflightFrom(APP, 'PUT', { 'access-control-request-headers': 'x-custom,authorization' }));
+  expect(refused.response.status).toBe(403);
+  expect(refused.cors).toEqual({});
+  const listed = await run({ ...options, allow_headers: ['*', 'Authorization'] }, preflightFrom(APP, 'PUT', { 'access-control-request-headers': 'x-custom,authorization' }));
+  expect(listed.response.status).toBe(204);
+  expect(listed.cors['access-control-allow-headers']).toBe('x-custom,authorization');
+});
+
+test('allow_methods * still refuses what no page can send', async () => {
+  for (const method of ['CONNECT', 'trace', 'bad method']) {
+    const { response } = await run({ allow_origins: [APP], allow_methods: ['*'] }, preflightFrom(APP, method));
+    expect(response.status).toBe(403);
+  }
+});
+
 test('a wildcard pattern echoes the request origin, never *', async () => {
   const { cors } = await run(base, preflightFrom('https://x.y.example.test'));
   expect(cors['access-control-allow-origin']).toBe('https://x.y.example.test');

@@ -20,8 +20,11 @@ import { respondHandler } from './respond.ts';
  *   slashes, userinfo, default ports, uppercase hosts and other wildcards are refused.
  * - `allow_methods` (default `[GET, HEAD, POST]`): case-sensitive except DELETE, GET, HEAD,
  *   OPTIONS, POST, PUT; CONNECT, TRACE, TRACK refused. GET, HEAD, POST always pass a preflight.
+ *   `*` for any method: answered with the literal `*` without credentials; with credentials
+ *   (where browsers read `*` literally) the requested method is named back.
  * - `allow_headers` (default `[]`): request header names, case-insensitive; `*` for any but
- *   Authorization (list it too to allow it), only without credentials. Forbidden names refused.
+ *   Authorization (list it too to allow it), answered like `*` in `allow_methods` (with
+ *   credentials the requested names are named back). Forbidden names refused.
  * - `expose_headers` (default `[]`): response headers a page may read; `*` only without credentials.
  * - `allow_credentials` (default `false`): send `Access-Control-Allow-Credentials: true`.
  * - `max_age` (default: not sent): seconds a browser may cache a preflight; at most 86400,

@@ -2,9 +2,9 @@ import { expect, test } from 'bun:test';
 import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { compileAllowHeaders, compileExposeHeaders, requestHeadersAllowed } from './request-headers.ts';
 
-function allow(list: string[], credentials = false) {
+function allow(list: string[]) {
   const problems: OptionProblem[] = [];
-  const compiled = compileAllowHeaders(list, credentials, problems);
+  const compiled = compileAllowHeaders(list, problems);
   expect(problems).toEqual([]);
   return compiled;
 }
@@ -62,26 +62,18 @@ test('* allows any name but Authorization, unless Authorization is listed too', 
   expect(requestHeadersAllowed(withAuth, 'authorization,x-a')).toBe(true);
 });
 
-test('* with credentials is refused, located at the *', () => {
-  const problems: OptionProblem[] = [];
-  compileAllowHeaders(['X-A', '*'], true, problems);
-  expect(problems[0]!.at).toEqual(['allow_headers', 1]);
-  expect(problems[0]!.message).toContain('allow_credentials');
-  expect(problems[0]!.message).toContain('"*"');
-});
-
 test('forbidden request header names are refused, naming each', () => {
   const forbidden = ['Cookie', 'host', 'Origin', 'Content-Length', 'Sec-Fetch-Mode', 'Proxy-Authorization',
     'Access-Control-Request-Method', 'Access-Control-Allow-Origin', 'Connection', 'Referer', 'Via'];
   const problems: OptionProblem[] = [];
-  compileAllowHeaders(forbidden, false, problems);
+  compileAllowHeaders(forbidden, problems);
   expect(problems).toHaveLength(forbidden.length);
   forbidden.forEach((name, i) => expect(problems[i]).toEqual({ at: ['allow_headers', i], message: expect.stringContaining(`"${name}"`) }));
 });
 
 test('invalid header names are refused', () => {
   const problems: OptionProblem[] = [];
-  compileAllowHeaders(['X Bad', 'X-Ok', 'X:y'], false, problems);
+  compileAllowHeaders(['X Bad', 'X-Ok', 'X:y'], problems);
   expect(problems.map((p) => p.at)).toEqual([['allow_headers', 0], ['allow_headers', 2]]);
 });
 

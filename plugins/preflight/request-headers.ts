@@ -25,22 +25,21 @@ const ANY_HEADERS_MAX_LENGTH = 8192;
 
 /** `allow_headers`, compiled. */
 export interface AllowedHeaders {
-  /** `*`: any name (Authorization only when also listed, as the Fetch standard requires). */
+  /**
+   * `*`: any name (Authorization only when also listed, as the Fetch standard requires, with
+   * or without credentials).
+   */
   readonly any: boolean;
   /** Lowercased listed names. */
   readonly names: ReadonlySet<string>;
-  /** The `Access-Control-Allow-Headers` value of a successful preflight. */
+  /** The `Access-Control-Allow-Headers` value of a successful preflight without credentials. */
   readonly value: string;
   /** Longer `Access-Control-Request-Headers` values are refused without being scanned. */
   readonly maxRequestLength: number;
 }
 
 /** Validates `allow_headers`; problems (naming the value, located at it) go onto `problems`. */
-export function compileAllowHeaders(
-  list: readonly string[],
-  credentials: boolean,
-  problems: OptionProblem[],
-): AllowedHeaders {
+export function compileAllowHeaders(list: readonly string[], problems: OptionProblem[]): AllowedHeaders {
   const names = new Set<string>();
   const spelled: string[] = [];
   let any = false;
@@ -48,9 +47,6 @@ export function compileAllowHeaders(
     const refuse = (message: string) => problems.push({ at: ['allow_headers', i], message: `allow_headers: ${message}` });
     const lower = name.toLowerCase();
     if (name === '*') {
-      if (credentials) {
-        refuse('"*" cannot be combined with allow_credentials: true (browsers then read it as a header literally named "*"); list the headers');
-      }
       any = true;
     } else if (!TOKEN.test(name)) {
       refuse(`${JSON.stringify(name)} is not a valid header name`);

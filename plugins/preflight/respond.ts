@@ -4,8 +4,9 @@
  * way back, Gatehouse's own errors included.
  */
 import type { Handler, RequestContext } from '../../src/plugin-api/index.ts';
-import { normaliseMethod, SAFELISTED_METHODS } from '../shared/methods.ts';
+import { normaliseMethod } from '../shared/methods.ts';
 import { requestOrigin } from '../shared/origin-pattern.ts';
+import { methodAllowed } from './allowed-methods.ts';
 import { markAllowedOrigin } from './allowed-origin.ts';
 import type { CorsPolicy } from './config.ts';
 import { requestHeadersAllowed } from './request-headers.ts';
@@ -34,7 +35,7 @@ function answerPreflight(policy: CorsPolicy, ctx: RequestContext, origin: string
     ctx.error(403, 'cors_preflight_denied', { reason }, { Vary: policy.preflightVary });
   if (!policy.origins.matches(origin)) return deny('origin');
   const method = normaliseMethod(acrm);
-  if (!SAFELISTED_METHODS.has(method) && !policy.methods.has(method)) return deny('method');
+  if (!methodAllowed(policy.methods, method)) return deny('method');
   const headers = ctx.request.headers;
   const acrh = headers.get('access-control-request-headers');
   if (acrh !== null && !requestHeadersAllowed(policy.headers, acrh)) return deny('headers');
@@ -43,8 +44,12 @@ function answerPreflight(policy: CorsPolicy, ctx: RequestContext, origin: string
 
   const out = new Headers(policy.preflightHeaders as Array<[string, string]>);
   out.set('access-control-allow-origin', policy.origins.any ? '*' : origin);
+  // With credentials a literal `*` is a method or header named "*" to browsers, so the request
+  // is named back instead (as jub0bs/cors does); Authorization was already held to the list.
+  const reflect = policy.credentials;
+  if (reflect && policy.methods.any) out.set('access-control-allow-methods', method);
   // Checked above, so `acrh` is short here; only name headers when some were asked for.
-  if (acrh !== null && /[^\s,]/.test(acrh)) out.set('access-control-allow-headers', policy.headers.value);
+  if (acrh !== null && /[^\s,]/.test(acrh)) out.set('access-control-allow-headers', reflect && policy.headers.any ? acrh : policy.headers.value);
   if (privateNetwork) out.set('access-control-allow-private-network', 'true');
   return new Response(null, { status: 204, headers: out });
 }

@@ -56,6 +56,8 @@ export interface AuthDeps {
   /** The routes whose policy admits `identity` (plugins in front of the policy may still refuse). */
   routesFor(identity: Identity): RouteAccess[];
   log: Logger;
+  /** `authenticate.branding`: the sign-in page's title, logo and accent colour (already validated). */
+  branding?: { title?: string; logo_url?: string; accent_color?: string };
   /** Names of Gatehouse's short-lived helper cookies, derived from `session.cookie_name`. */
   cookies: { csrf: string; handoffNonce: string; oidcState(state: string): string };
 }

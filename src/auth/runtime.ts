@@ -148,6 +148,7 @@ export async function createAuthRuntime(config: Config, options: AuthRuntimeOpti
     routesFor: (identity) =>
       config.routes.filter((r) => admits(r.policy, identity)).map((r) => ({ from: r.from, prefix: r.prefix, public: r.policy?.public === true })),
     log,
+    branding: auth?.branding,
     cookies: {
       csrf: `${cookieName}_csrf`,
       handoffNonce: `${cookieName}_handoff`,

@@ -2,6 +2,7 @@
  * Config checks for sign-in and sessions that the schema cannot express; the engine's loader
  * and `gatehouse check` report them with file positions.
  */
+import { brandingLints } from '../config/branding.ts';
 import { corsLints } from '../config/cors-lints.ts';
 import type { Config } from '../config/schema.ts';
 import { isLoopbackHost } from '../http/loopback.ts';
@@ -110,5 +111,6 @@ export function validateAuthConfig(config: Config): AuthConfigProblem[] {
   });
   for (const w of serviceTokenWarnings(config)) warn(w.path, w.message);
   for (const w of corsLints(config)) warn(w.path, w.message);
+  for (const w of brandingLints(config.authenticate?.branding)) warn(w.path, w.message);
   return out;
 }

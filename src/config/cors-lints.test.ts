@@ -44,4 +44,15 @@ describe('cross-origin lints', () => {
     expect(out).toEqual([expect.stringContaining('fine if that page is served elsewhere on purpose')]);
     expect(lints({ routes: [api([cors(['https://docs.example.test'], false)])] })).toEqual([]);
   });
+
+  test('* methods or headers with credentials is warned at the *; without credentials nothing', () => {
+    const wild = (credentials: boolean) => ({ ...cors(['https://app.example.test'], credentials), allow_methods: ['GET', '*'], allow_headers: ['*', 'Authorization'] });
+    const routes = (credentials: boolean) => [{ from: 'https://app.example.test', to: 'http://127.0.0.1:9', policy: { public: true } }, api([wild(credentials)])];
+    const out = lints({ session: { cookie_domain: '.example.test' }, routes: routes(true) });
+    expect(out).toEqual([
+      expect.stringMatching(/^routes\.1\.plugins\.0\.allow_methods\.1: allow_methods: "\*" with allow_credentials: true lets the listed origins send any method/),
+      expect.stringMatching(/^routes\.1\.plugins\.0\.allow_headers\.0: allow_headers: "\*" .*any request header but Authorization/),
+    ]);
+    expect(lints({ session: { cookie_domain: '.example.test' }, routes: routes(false) })).toEqual([]);
+  });
 });

@@ -38,6 +38,22 @@ function parts(origin: string): { scheme: string; host: string; wildcard: boolea
   return m ? { scheme: m[1]!.toLowerCase(), host: m[3]!.toLowerCase(), wildcard: Boolean(m[2]), port: m[4] ?? '' } : undefined;
 }
 
+const WILDCARD_REACH = {
+  allow_methods: 'any method (Gatehouse names the requested one back)',
+  allow_headers: 'any request header but Authorization (Gatehouse names the requested ones back)',
+} as const;
+
+/** `*` in `allow_methods` / `allow_headers` next to `allow_credentials: true`, at the `*`. */
+function credentialedWildcards(plugin: Record<string, unknown>, at: (string | number)[]): CorsLint[] {
+  if (plugin.allow_credentials !== true) return [];
+  return (['allow_methods', 'allow_headers'] as const).flatMap((key) => {
+    const list = plugin[key];
+    const j = Array.isArray(list) ? list.indexOf('*') : -1;
+    if (j < 0) return [];
+    return [{ path: [...at, key, j], message: `${key}: "*" with allow_credentials: true lets the listed origins send ${WILDCARD_REACH[key]} with the user's cookies; list what the API accepts unless it really takes anything` }];
+  });
+}
+
 /** Every cross-origin lint of `config`. */
 export function corsLints(config: Config): CorsLint[] {
   const out: CorsLint[] = [];
@@ -53,7 +69,9 @@ export function corsLints(config: Config): CorsLint[] {
       out.push({ path: ['routes', i, 'from'], message: `${from.host} uses the trust cookie but is outside session.cookie_domain (${session.cookie_domain}): a page on another host cannot send it the shared cookie` });
     }
     route.plugins.forEach((plugin, k) => {
-      if (plugin.use !== 'preflight' || !Array.isArray(plugin.allow_origins)) return;
+      if (plugin.use !== 'preflight') return;
+      out.push(...credentialedWildcards(plugin, ['routes', i, 'plugins', k]));
+      if (!Array.isArray(plugin.allow_origins)) return;
       plugin.allow_origins.forEach((entry: unknown, j: number) => {
         const o = typeof entry === 'string' ? parts(entry) : undefined;
         if (!o) return;

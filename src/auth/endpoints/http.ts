@@ -5,11 +5,16 @@
 
 export const NO_STORE = { 'cache-control': 'no-store' } as const;
 
+/** The pages' Content-Security-Policy; `imgSource` adds one origin (the sign-in logo's) to `img-src`. */
+export function pageCsp(imgSource?: string): string {
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src data:${imgSource ? ` ${imgSource}` : ''}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
 /** Headers for every HTML page Gatehouse renders itself. */
 export const HTML_HEADERS = {
   ...NO_STORE,
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': pageCsp(),
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   // same-origin, not no-referrer: under no-referrer Chromium posts forms with `Origin: null`, which the
@@ -46,8 +51,11 @@ export function redirect(location: string, cookies: readonly string[] = [], opti
   return new Response(null, { status: options.status ?? 302, headers });
 }
 
-export function html(body: string, status = 200, cookies: readonly string[] = []): Response {
-  return new Response(body, { status, headers: withCookies(new Headers(HTML_HEADERS), cookies) });
+/** An HTML page; `imgSource` is one more `img-src` origin for its CSP (see `pageCsp`). */
+export function html(body: string, status = 200, cookies: readonly string[] = [], imgSource?: string): Response {
+  const headers = withCookies(new Headers(HTML_HEADERS), cookies);
+  if (imgSource) headers.set('content-security-policy', pageCsp(imgSource));
+  return new Response(body, { status, headers });
 }
 
 export function escapeHtml(s: string): string {

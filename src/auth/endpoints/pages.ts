@@ -2,41 +2,89 @@
  * The pages Gatehouse renders itself: the static provider's sign-in form, the small "signed in"
  * page on the sign-in host, and the confirmations for sign-out and for a cross-site hand-off.
  */
+import { HEX_COLOUR, logoUrlProblem } from '../../config/branding.ts';
 import { escapeHtml } from './http.ts';
 
-const STYLE = `body{font:16px/1.4 system-ui,sans-serif;background:#f4f5f7;margin:0;display:grid;place-items:center;min-height:100vh}
-main{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002;width:min(22rem,90vw)}
-h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem}
-input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit}button{margin-top:1.2rem;width:100%;padding:.6rem;font:inherit}
-.error{color:#a00;margin:0 0 .5rem}a.cancel{display:block;margin-top:.8rem;text-align:center}`;
+/** The default accent: 6.3:1 against the white button text, 5.8:1 against the page background. */
+const DEFAULT_ACCENT = '#1a5fb4';
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+// Colours are fixed except the accent, and every fixed pair meets WCAG AA (4.5:1); the button's
+// white text meets it when the accent passes `gatehouse check`'s contrast warning. The focus
+// ring is near-black, never the accent, so it stays visible whatever is configured.
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;color:#1f2328;background:#f4f5f7;margin:0;display:grid;place-items:center;min-height:100vh}
+main{background:#fff;padding:2rem;border-radius:8px;border-top:4px solid var(--accent);box-shadow:0 1px 4px #0002;width:min(22rem,90vw);box-sizing:border-box}
+h1{font-size:1.4rem;margin:0 0 1rem}.brand{display:flex;align-items:center;gap:.6rem;margin:0 0 1.2rem}
+.brand img{max-height:48px;max-width:100%}.brand p{font-weight:600;margin:0;overflow-wrap:anywhere}
+.site{margin:-.6rem 0 1rem;color:#57606a;overflow-wrap:anywhere}.site strong{color:#1f2328}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}
+input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;color:inherit;background:#fff;border:1px solid #6e7781;border-radius:4px}
+button{margin-top:1.2rem;width:100%;padding:.6rem;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:4px;cursor:pointer}
+:focus-visible{outline:3px solid #1f2328;outline-offset:2px}a{color:#0b57d0}
+.error{color:#b00020;font-weight:600;margin:0 0 .5rem}a.cancel{display:block;margin-top:.8rem;text-align:center}`;
+
+/** `authenticate.branding` as the pages use it; each value is checked again before use. */
+export interface PageBranding {
+  title?: string;
+  logo_url?: string;
+  accent_color?: string;
+}
+
+function page(title: string, body: string, branding: PageBranding = {}): string {
+  // The config refused anything else already; this keeps a bad value out of the CSS regardless.
+  const accent = branding.accent_color && HEX_COLOUR.test(branding.accent_color) ? branding.accent_color : DEFAULT_ACCENT;
+  const fullTitle = branding.title ? `${title} · ${branding.title}` : title;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(fullTitle)}</title><style>:root{--accent:${accent}}${STYLE}</style></head><body><main>${brandHeader(branding)}${body}</main></body></html>`;
+}
+
+/** The operator's logo and title above the heading; nothing when neither is configured. */
+function brandHeader(branding: PageBranding): string {
+  const logo = branding.logo_url !== undefined && logoUrlProblem(branding.logo_url) === undefined ? branding.logo_url : undefined;
+  if (!logo && !branding.title) return '';
+  const img = logo ? `<img src="${escapeHtml(logo)}" alt="${escapeHtml(branding.title ? `${branding.title} logo` : 'Logo')}" height="48">` : '';
+  const title = branding.title ? `<p>${escapeHtml(branding.title)}</p>` : '';
+  return `<div class="brand">${img}${title}</div>`;
 }
 
 export interface SignInPageValues {
   action: string;
   csrf: string;
   redirectUri: string;
+  /** The host the user is signing in to (from the checked return URL); not shown when undefined. */
+  site?: string;
   handoff?: string;
   email?: string;
   error?: string;
+  branding?: PageBranding;
 }
 
 const hidden = (name: string, value: string | undefined) =>
   value === undefined ? '' : `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
 
+const ERROR_ID = 'signin-error';
+
+/**
+ * The static provider's form. Without scripts: labels name every field, tab order is email,
+ * password, button, and an error is a `role=alert` paragraph the fields point to with
+ * `aria-describedby`.
+ */
 export function renderSignInPage(v: SignInPageValues): string {
+  const invalid = v.error ? ` aria-invalid="true" aria-describedby="${ERROR_ID}"` : '';
+  // After a failed attempt the email is kept, so the password is what to type next.
+  const focusEmail = v.email ? '' : ' autofocus';
+  const focusPassword = v.email ? ' autofocus' : '';
   return page(
     'Sign in',
-    `<h1>Sign in</h1>${v.error ? `<p class="error" role="alert">${escapeHtml(v.error)}</p>` : ''}` +
+    `<h1>Sign in</h1>` +
+      (v.site ? `<p class="site">to continue to <strong>${escapeHtml(v.site)}</strong></p>` : '') +
+      (v.error ? `<p class="error" id="${ERROR_ID}" role="alert">${escapeHtml(v.error)}</p>` : '') +
       `<form method="post" action="${escapeHtml(v.action)}">` +
       hidden('csrf', v.csrf) +
       hidden('redirect_uri', v.redirectUri) +
       hidden('handoff', v.handoff) +
-      `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(v.email ?? '')}">` +
-      `<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>` +
+      `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required${focusEmail}${invalid} value="${escapeHtml(v.email ?? '')}">` +
+      `<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required${focusPassword}${invalid}>` +
       `<button type="submit">Sign in</button></form>`,
+    v.branding,
   );
 }
 
@@ -62,7 +110,7 @@ export function renderSignOutPage(v: { action: string; csrf: string; redirectUri
 }
 
 /** "Continue to app.example.test?": a GET form to the same sign-in URL plus a `confirm` token. */
-export function renderContinuePage(v: { action: string; host: string; who: string; fields: Record<string, string> }): string {
+export function renderContinuePage(v: { action: string; host: string; who: string; fields: Record<string, string>; branding?: PageBranding }): string {
   return page(
     'Continue',
     `<h1>Continue to ${escapeHtml(v.host)}?</h1>` +
@@ -72,6 +120,7 @@ export function renderContinuePage(v: { action: string; host: string; who: strin
         .map(([k, val]) => hidden(k, val))
         .join('') +
       `<button type="submit">Continue</button></form>`,
+    v.branding,
   );
 }
 

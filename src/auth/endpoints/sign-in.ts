@@ -1,6 +1,7 @@
 /**
  * `GET /.gatehouse/sign_in?redirect_uri=…` on route hosts and on the sign-in host.
  */
+import { logoImgSource } from '../../config/branding.ts';
 import { getCookie, serializeCookie } from '../session/cookies.ts';
 import { completeSignIn, issuesCode, sessionOf, validHandoffHash } from './complete-sign-in.ts';
 import { helperCookie, Paths, returnUrl, sharesCookieWithAuth, type AuthDeps, type EndpointRequest } from '../deps.ts';
@@ -55,15 +56,24 @@ export function signInPage(
   extraCookies: string[] = [],
 ): Response {
   const { seed, cookies } = csrfSeed(deps, request);
+  // `returnTo` passed `returnUrl`, so its host is a route's or this one; this one is not news.
+  const site = new URL(values.returnTo).host;
   const body = renderSignInPage({
     action: Paths.signIn,
     csrf: deps.csrf.tokenFor(seed),
     redirectUri: values.returnTo,
+    site: deps.authOrigin && site === new URL(deps.authOrigin).host ? undefined : site,
     handoff: values.handoff,
     email: values.email,
     error: values.error,
+    branding: deps.branding,
   });
-  return html(body, status, [...cookies, ...extraCookies]);
+  return html(body, status, [...cookies, ...extraCookies], logoSource(deps));
+}
+
+/** The CSP `img-src` addition for the configured logo, if any. */
+function logoSource(deps: AuthDeps): string | undefined {
+  return deps.branding?.logo_url ? logoImgSource(deps.branding.logo_url) : undefined;
 }
 
 /**
@@ -84,7 +94,7 @@ function continuePage(deps: AuthDeps, request: Request, info: EndpointRequest, w
   // Only the values this endpoint reads, already checked: nothing else of the link is echoed.
   const handoff = validHandoffHash(info.url.searchParams.get('handoff'));
   const fields: Record<string, string> = { redirect_uri: returnTo, ...(handoff ? { handoff } : {}), confirm: deps.csrf.tokenFor(seed, 'handoff') };
-  return html(renderContinuePage({ action: Paths.signIn, host: new URL(returnTo).host, who, fields }), 200, cookies);
+  return html(renderContinuePage({ action: Paths.signIn, host: new URL(returnTo).host, who, fields, branding: deps.branding }), 200, cookies, logoSource(deps));
 }
 
 /** On the sign-in host: finish at once when signed in here, else the form or the provider's redirect. */
