@@ -2,12 +2,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pluginTemplate, testTemplate, TSCONFIG } from './plugin-templates.ts';
+import { pluginTestCommand } from './plugin-test.ts';
 
 export const pluginInitHelp = `Usage: gatehouse plugin init NAME [-d DIR]
 
 Writes a working plugin to start from, in DIR (default: the current folder):
   NAME.ts                a plugin with an options schema (use: ./NAME.ts in a route)
-  NAME.test.ts           its tests, on the test kit (bun add -d gatehouse@file:<checkout>, then bun test)
+  NAME.test.ts           its tests, on the test kit (run them: gatehouse plugin test)
   tsconfig.json          strict TypeScript for the editor
   gatehouse-plugin.d.ts  the plugin API's types, so the editor needs no node_modules
 
@@ -22,13 +23,15 @@ export const pluginHelp = `Usage: gatehouse plugin <subcommand>
 
 Subcommands:
   init NAME   write a plugin, its tests and editor types to start from
+  test        run a plugin's tests, no Bun or node_modules needed
 
-Run "gatehouse plugin init --help" for its options.`;
+Run "gatehouse plugin init --help" or "gatehouse plugin test --help" for their options.`;
 
 /** `gatehouse plugin ...`: dispatches to the subcommand. */
 export async function pluginCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'init') return pluginInitCommand(rest);
+  if (sub === 'test') return pluginTestCommand(rest);
   if (sub === '--help' || sub === '-h' || sub === 'help') return console.log(pluginHelp), 0;
   console.error(sub ? `gatehouse plugin: unknown subcommand "${sub}"\n\n${pluginHelp}` : pluginHelp);
   return 2;
@@ -85,10 +88,9 @@ Next:
        plugins:
          - use: ./${name}.ts
            message: hello
-  2. gatehouse check, then gatehouse run. After editing ${name}.ts, reload (SIGHUP, or save
-     gatehouse.yaml) to load it afresh.
-  3. Tests: bun add -d gatehouse@file:/path/to/gatehouse (a Gatehouse checkout; the npm package
-     named gatehouse is someone else's), then bun test.`);
+  2. gatehouse check, then gatehouse run. Saving ${name}.ts (or a file it imports) reloads it,
+     as saving gatehouse.yaml does.
+  3. Tests: gatehouse plugin test (add --watch to run them on every save).`);
   return 0;
 }
 

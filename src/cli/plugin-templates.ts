@@ -56,9 +56,9 @@ export default definePlugin({
 export function testTemplate(name: string): string {
   const header = headerName(name).toLowerCase();
   return `/**
- * Tests for the ${name} plugin. Once: \`bun add -d gatehouse@file:/path/to/gatehouse\` from a Gatehouse
- * checkout, never the unrelated npm package of that name (the test kit runs Gatehouse in
- * process). Then: \`bun test\`.
+ * Tests for the ${name} plugin: run them with \`gatehouse plugin test\` (the test kit runs
+ * Gatehouse in process; nothing to install). \`gatehouse plugin test --watch\` runs them again
+ * on every save.
  */
 import { afterEach, expect, test } from 'bun:test';
 import { createTestGateway, type PluginTestGateway } from 'gatehouse/testing';

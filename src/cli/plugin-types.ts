@@ -2,8 +2,8 @@
  * The `gatehouse-plugin.d.ts` that `gatehouse plugin init` writes: ambient declarations of
  * `gatehouse/plugin`, `gatehouse/testing`, `valibot` and `bun:test`, made from the sources this
  * binary was built from, so an editor type-checks a plugin folder that has no node_modules.
- * Ambient modules (not tsconfig `paths`) because Bun also reads `paths` at run time, and must
- * keep resolving `gatehouse/testing` to the installed package when tests run.
+ * Ambient modules (not tsconfig `paths`) because Bun also reads `paths` at run time, where
+ * `gatehouse plugin test` serves these modules itself.
  */
 import { version } from '../version.ts';
 import { fileText, packageTypes } from './embed-text.ts' with { type: 'macro' };
@@ -18,9 +18,9 @@ const TYPES_REGION = /\/\/ #region plugin-author types[^\n]*\n([\s\S]*?)\/\/ #en
 export function pluginTypesFile(): string {
   return [
     `// Types for Gatehouse ${version} plugins, written by \`gatehouse plugin init\`. For the editor only:`,
-    `// at run time the gatehouse binary provides 'gatehouse/plugin' itself, and the tests need`,
-    `// the test kit from a Gatehouse checkout: \`bun add -d gatehouse@file:/path/to/gatehouse\` (never the`,
-    `// unrelated npm package named gatehouse). If you install @types/bun, delete the 'bun:test' block at the end.`,
+    `// at run time the gatehouse binary provides 'gatehouse/plugin' itself, and \`gatehouse plugin test\``,
+    `// provides 'gatehouse/testing' and 'bun:test' too. If you install @types/bun, delete the 'bun:test'`,
+    `// block at the end.`,
     '',
     ambientModule('gatehouse/plugin', declarationsOf(apiSource)),
     ambientModule('gatehouse/testing', testingDeclarations(testingSource)),
