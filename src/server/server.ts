@@ -1,5 +1,3 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import type { Admin } from '../admin/admin-state.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
@@ -11,7 +9,13 @@ import type { Logger } from '../plugin-api/index.ts';
 import { tunnelHandler, wasUpgraded, type TunnelData } from '../proxy/websocket.ts';
 import { createMemoryStore } from '../state/memory-store.ts';
 import { writeAccessLine } from './access-log.ts';
+import { openMainListener } from './main-listener.ts';
+import { openRedirectListener } from './redirect-listener.ts';
+import { withUsableTls } from './tls-options.ts';
+import type { Serve } from 'bun';
 import { parseListen, type ListenAddress } from '../config/listen-address.ts';
+import { pluginFiles } from '../plugin-loader/load-plugin.ts';
+import { watchConfigFiles, type ConfigWatcher } from './config-watcher.ts';
 
 export interface ServerOptions {
   configFile: string;
@@ -49,16 +53,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     memorySessions: createMemoryStore({ maxEntries: 1_000_000, log: log.child({ component: 'state' }) }),
   };
   const deps: GatewayDeps = { log, admin, createAuth: options.createAuth, listenPorts: () => listeningOn, process: processState };
-  let current = await buildGateway(loadConfigFile(options.configFile, options.env), deps);
+  let current = await buildGateway(withUsableTls(loadConfigFile(options.configFile, options.env)), deps);
   for (const w of current.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
   const config = current.loaded.config;
   const { hostname, port }: ListenAddress = (options.listen !== undefined ? parseListen(options.listen) : null) ?? config.listen;
 
-  const server = Bun.serve<TunnelData>({
+  const serveOptions: Serve.Options<TunnelData> = {
     hostname,
     port,
     reusePort: options.reusePort ?? false,
-    tls: config.tls ? { cert: config.tls.cert, key: config.tls.key } : undefined,
     idleTimeout: 120,
     // Bun's development mode (its default unless NODE_ENV=production) costs ~10% throughput.
     development: false,
@@ -76,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         log.error('request failed', { request_id: record.requestId, error: (error as Error).stack ?? String(error) });
         response = jsonError(500, 'internal_error', record.requestId);
       }
-      admin.requests.inc({ route: record.route ?? 'none', code: `${Math.floor(response.status / 100)}xx` });
+      admin.meter.record(record.route ?? 'none', response.status, (performance.now() - startedAt) / 1000);
       if (current.loaded.config.log.access_log) writeAccessLine(options.accessSink, request, record.url, response.status, startedAt, record);
       return wasUpgraded(response) ? undefined : response;
     },
@@ -85,7 +88,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log.error('server error', { error: error.stack ?? String(error) });
       return jsonError(500, 'internal_error', newRequestId());
     },
-  });
+  };
+  const server = openMainListener(serveOptions, config.tls, log);
+  const redirect = config.http_redirect_listen
+    ? openRedirectListener({ address: config.http_redirect_listen, reusePort: options.reusePort, main: serveOptions, tlsPort: server.port, gateway: () => current, admin, accessSink: options.accessSink, log })
+    : undefined;
   listeningOn = [String(server.port)];
   admin.checks.set('state', () => current.stateHealthy());
   admin.ready = true;
@@ -98,11 +105,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let next: LoadedConfig;
     try {
       next = loadConfigFile(options.configFile, options.env);
+      watched = next;
+      withUsableTls(next);
       const gateway = await buildGateway(next, deps);
       const old = current;
       current = gateway;
+      server.reloadTls(next.config.tls);
       for (const w of gateway.warnings) log.warn(`config warning: ${w.message}`, { file: w.file, line: w.line, key: w.path });
-      for (const key of ['listen', 'tls', 'workers', 'admin'] as const) {
+      for (const key of ['listen', 'workers', 'admin', 'http_redirect_listen'] as const) {
         if (JSON.stringify(next.config[key]) !== JSON.stringify(old.loaded.config[key])) {
           log.warn(`"${key}" changed; it takes effect on restart`);
         }
@@ -114,6 +124,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error);
       log.error('config reload failed; the previous config keeps serving', { error: message });
       return { ok: false, error: message };
+    } finally {
+      watcher?.update();
     }
   }
   const reload = () => {
@@ -122,21 +134,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return result;
   };
 
-  let watcher: FSWatcher | undefined;
-  if (config.watch) {
-    let timer: Timer | undefined;
-    try {
-      // Watch the folder: editors replace files by renaming, which ends a watch on the file itself.
-      const name = basename(current.loaded.file);
-      watcher = watch(dirname(current.loaded.file), (_event, changed) => {
-        if (changed !== name) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => void reload(), 150);
-      });
-    } catch (error) {
-      log.warn('cannot watch the config file; reload with SIGHUP', { error: (error as Error).message });
-    }
-  }
+  // The newest config that parsed, even if it then failed to build: its plugin files are the ones being fixed.
+  let watched: LoadedConfig = current.loaded;
+  const watchedFiles = () => [watched.file, ...pluginFiles(watched.config.routes.flatMap((r) => r.plugins.map((p) => p.use)), watched.dir)];
+  const watcher: ConfigWatcher | undefined = config.watch ? watchConfigFiles({ files: watchedFiles, onChange: () => void reload(), log }) : undefined;
 
   return {
     port: server.port!,
@@ -151,9 +152,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const grace = current.loaded.config.shutdown_timeout;
       // A cancellable timer: Bun.sleep would keep the process alive for the whole grace period.
       let graceTimer: Timer | undefined;
-      await Promise.race([server.stop(false), new Promise((r) => (graceTimer = setTimeout(r, grace)))]);
+      await Promise.race([Promise.all([server.stop(false), redirect?.stop(false)]), new Promise((r) => (graceTimer = setTimeout(r, grace)))]);
       clearTimeout(graceTimer);
-      server.stop(true);
+      void server.stop(true);
+      void redirect?.stop(true);
       await current.retire(0);
       await processState.memoryState.close();
       await processState.memorySessions.close();
