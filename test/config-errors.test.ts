@@ -76,13 +76,13 @@ describe('top-level x- blocks hold anchors', () => {
 });
 
 describe('errors say what to write instead', () => {
-  test('a from with a path, path: for prefix:, and an unknown key listing the valid ones', async () => {
+  test('a from with a path, a misspelt prefix:, and an unknown key listing the valid ones', async () => {
     const { code, stderr } = await check(`routes:
   - from: https://app.test/api
     to: http://127.0.0.1:9
     policy: { public: true }
   - from: https://app.test
-    path: /api
+    prefx: /api
     to: http://127.0.0.1:9
     policy: { public: true }
   - from: https://other.test
@@ -91,8 +91,8 @@ describe('errors say what to write instead', () => {
 `);
     expect(code).toBe(1);
     expect(stderr).toContain(':2:5: routes[0].from: from takes no path; write from: https://app.test and prefix: /api');
-    expect(stderr).toContain(':6:5: routes[1].path: unknown key "path"; did you mean "prefix"?');
-    expect(stderr).toMatch(/:11:5: routes\[2\]\.foo: unknown key "foo"; valid keys here: from, prefix, to, policy, .*, plugins\n/);
+    expect(stderr).toContain(':6:5: routes[1].prefx: unknown key "prefx"; did you mean "prefix"?');
+    expect(stderr).toMatch(/:11:5: routes\[2\]\.foo: unknown key "foo"; valid keys here: from, prefix, path, regex, prefix_rewrite, regex_rewrite, to, policy, .*, plugins\n/);
     expect(stderr).toContain('\n3 errors; the config is not valid');
   });
 

@@ -112,12 +112,12 @@ describe('errors name file, line, column and key path', () => {
   test('a short unknown key is not taken for a typo of a short valid one', () => {
     const { problems } = problemsOf(`${ROUTE}    foo: 1\n`);
     expect(problems[0]).toMatchObject({ line: 4, column: 5, path: 'routes[0].foo' });
-    expect(problems[0]!.message).toStartWith('unknown key "foo"; valid keys here: from, prefix, to, policy, ');
+    expect(problems[0]!.message).toStartWith('unknown key "foo"; valid keys here: from, prefix, path, regex, prefix_rewrite, regex_rewrite, to, policy, ');
   });
 
-  test('path: on a route suggests prefix:', () => {
-    const { problems } = problemsOf(`${ROUTE}    path: /api\n`);
-    expect(problems[0]).toMatchObject({ path: 'routes[0].path', message: 'unknown key "path"; did you mean "prefix"?' });
+  test('a misspelt prefix: suggests prefix:', () => {
+    const { problems } = problemsOf(`${ROUTE}    prefx: /api\n`);
+    expect(problems[0]).toMatchObject({ path: 'routes[0].prefx', message: 'unknown key "prefx"; did you mean "prefix"?' });
   });
 
   test('a from with a path says to move the path to prefix:', () => {

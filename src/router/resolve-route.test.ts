@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { compileHostPattern } from './host-pattern.ts';
+import { compileRegexMatch, exactPathMatch } from './path-matcher.ts';
 import { resolveRoute, type PathRoutable } from './resolve-route.ts';
 import { Router } from './router.ts';
 
@@ -61,4 +62,50 @@ test('an upper-case prefix is protected from lower-case paths too (a case-foldin
   ]);
   expect(resolveRoute(upper, 'h.test', undefined, '/Admin/x')).toMatchObject({ kind: 'route', route: { name: 'admin' } });
   expect(resolveRoute(upper, 'h.test', undefined, '/admin/x')).toEqual({ kind: 'ambiguous', reason: 'ambiguous_route' });
+});
+
+describe('exact-path and regex routes get the same two-readings check as prefixes', () => {
+  const compiled = compileRegexMatch('^/items/(\\d+)$');
+  if ('problem' in compiled) throw new Error(compiled.problem);
+  const withMatchers = new Router<R>([
+    { name: 'items', pattern: h, prefix: '/', pathMatch: compiled, allowEncodedSlashes: false },
+    { name: 'health', pattern: h, prefix: '/health', pathMatch: exactPathMatch('/health'), allowEncodedSlashes: false },
+    { name: 'static', pattern: h, prefix: '/static', allowEncodedSlashes: false },
+  ]);
+  const cases: [string, string][] = [
+    ['/items/1', 'items'],
+    ['/items/%31', 'items'],
+    ['/items/x', 'none'],
+    ['/health', 'health'],
+    ['/health/x', 'none'],
+    ['/static/ITEMS/1', 'static'],
+    // A case-folding or `;`-dropping upstream would read these as the regex or exact route's.
+    ['/ITEMS/1', '400 ambiguous_route'],
+    ['/items/1;x', '400 ambiguous_route'],
+    ['/items/1.', '400 ambiguous_route'],
+    ['/HEALTH', '400 ambiguous_route'],
+    ['/health;x', '400 ambiguous_route'],
+    ['/items/1%2F..', '400 encoded_slash'],
+    ['/items/..%2f1', '400 encoded_slash'],
+    ['/items/%252e', '400 double_encoding'],
+  ];
+  for (const [path, expected] of cases) {
+    test(`${path} → ${expected}`, () => {
+      const r = resolveRoute(withMatchers, 'h.test', undefined, path);
+      expect(r.kind === 'route' ? r.route.name : r.kind === 'ambiguous' ? `400 ${r.reason}` : 'none').toBe(expected);
+    });
+  }
+});
+
+test('a regex or exact path with capitals protects its lower-case variants too (a case-folding upstream reads them alike)', () => {
+  const compiled = compileRegexMatch('^/Items/(\\d+)$');
+  if ('problem' in compiled) throw new Error(compiled.problem);
+  for (const pathMatch of [compiled, exactPathMatch('/Items/1')]) {
+    const upper = new Router<R>([
+      { name: 'items', pattern: h, prefix: '/', pathMatch, allowEncodedSlashes: false },
+      { name: 'static', pattern: h, prefix: '/static', allowEncodedSlashes: false },
+    ]);
+    expect(resolveRoute(upper, 'h.test', undefined, '/Items/1')).toMatchObject({ kind: 'route', route: { name: 'items' } });
+    expect(resolveRoute(upper, 'h.test', undefined, '/items/1')).toEqual({ kind: 'ambiguous', reason: 'ambiguous_route' });
+  }
 });

@@ -1,11 +1,14 @@
 import { describe, expect, test } from 'bun:test';
 import { parseHost } from '../http/host-header.ts';
 import { compileHostPattern, type HostPattern } from './host-pattern.ts';
+import { compileRegexMatch, exactPathMatch, type PathMatch } from './path-matcher.ts';
 import { Router } from './router.ts';
+import { shadowedRoutes } from './shadowed-routes.ts';
 
 interface R {
   pattern: HostPattern;
   prefix: string;
+  pathMatch?: PathMatch;
   name: string;
 }
 const r = (name: string, from: string, prefix = '/'): R => ({ name, pattern: compileHostPattern(from), prefix });
@@ -163,4 +166,83 @@ test('for one host and prefix, the route naming the port wins over one that take
   expect(pick([any, fixed], 'h.test:8443', '/', 'http:')).toBe('fixed');
   expect(pick([fixed, any], 'h.test:8443', '/', 'http:')).toBe('fixed');
   expect(pick([any, fixed], 'h.test', '/', 'http:')).toBe('any');
+});
+
+describe('exact paths and regexes', () => {
+  const regexMatch = (source: string) => {
+    const compiled = compileRegexMatch(source);
+    if ('problem' in compiled) throw new Error(compiled.problem);
+    return compiled;
+  };
+  const exact = (name: string, path: string, from = 'https://api.example.test'): R => ({ ...r(name, from, path), pathMatch: exactPathMatch(path) });
+  const rx = (name: string, source: string, from = 'https://api.example.test'): R => ({ ...r(name, from), pathMatch: regexMatch(source) });
+  const host = 'api.example.test';
+
+  test('an exact path beats a prefix, a prefix beats a regex, whatever their order in the config', () => {
+    const routes = [rx('regex', '^/items/(\\d+)$'), r('prefix', 'https://api.example.test', '/items'), exact('exact', '/items/7')];
+    for (const order of [routes, [...routes].reverse()]) {
+      expect(pick(order, host, '/items/7')).toBe('exact');
+      expect(pick(order, host, '/items/8')).toBe('prefix');
+      expect(pick(order, host, '/items')).toBe('prefix');
+    }
+    expect(pick([rx('regex', '^/items/(\\d+)$'), r('root', 'https://api.example.test')], host, '/items/8')).toBe('root');
+    expect(pick([rx('regex', '^/items/(\\d+)$'), r('other', 'https://api.example.test', '/other')], host, '/items/8')).toBe('regex');
+  });
+
+  test('regexes are tried in config order', () => {
+    const a = rx('digits', '^/items/(\\d+)$');
+    const b = rx('any', '^/items/([^/]+)$');
+    expect(pick([a, b], host, '/items/7')).toBe('digits');
+    expect(pick([b, a], host, '/items/7')).toBe('any');
+    expect(pick([a, b], host, '/items/x')).toBe('any');
+  });
+
+  test('an exact path matches that path only, not below it nor with a trailing slash', () => {
+    const routes = [exact('exact', '/health')];
+    expect(pick(routes, host, '/health')).toBe('exact');
+    expect(pick(routes, host, '/health/')).toBeNull();
+    expect(pick(routes, host, '/health/x')).toBeNull();
+    expect(pick(routes, host, '/Health')).toBeNull();
+  });
+
+  test('regexes see the path in matching form: unreserved escapes decoded, slashes merged', () => {
+    const routes = [rx('items', '^/items/(\\d+)$')];
+    expect(pick(routes, host, '/items/%31%32')).toBe('items');
+    expect(pick(routes, host, '//items//12')).toBe('items');
+    expect(pick(routes, host, '/items/1%2F2')).toBeNull();
+  });
+
+  test('an exact host still beats a wildcard, and among wildcards the longer suffix wins first', () => {
+    expect(pick([exact('wild-exact', '/x', 'https://*.example.test'), r('exact-host', 'https://api.example.test')], host, '/x')).toBe('exact-host');
+    expect(pick([rx('narrow', '^/x$', 'https://*.api.example.test'), exact('broad', '/x', 'https://*.example.test')], 'a.api.example.test', '/x')).toBe('narrow');
+  });
+});
+
+describe('shadowedRoutes', () => {
+  const regexMatch = (source: string) => {
+    const compiled = compileRegexMatch(source);
+    if ('problem' in compiled) throw new Error(compiled.problem);
+    return compiled;
+  };
+  const rx = (from: string, source: string): R => ({ ...r('rx', from), pathMatch: regexMatch(source) });
+
+  test('a regex route behind a catch-all prefix of the same host, and a repeated exact path or regex, are never used', () => {
+    const found = shadowedRoutes([
+      rx('https://a.test', '^/items/(\\d+)$'),
+      r('root', 'https://a.test'),
+      rx('https://b.test', '^/x$'),
+      rx('https://b.test', '^/x$'),
+      { ...r('e1', 'https://b.test', '/h'), pathMatch: exactPathMatch('/h') },
+      { ...r('e2', 'https://b.test', '/h'), pathMatch: exactPathMatch('/h') },
+    ]);
+    expect(found.map((f) => [f.index, f.key, /routes\[\d\]/.exec(f.message)![0]])).toEqual([
+      [0, 'regex', 'routes[1]'],
+      [3, 'regex', 'routes[2]'],
+      [5, 'path', 'routes[4]'],
+    ]);
+  });
+
+  test('a catch-all on another host or port, or a narrower prefix, shadows nothing', () => {
+    expect(shadowedRoutes([rx('https://a.test', '^/x$'), r('other-host', 'https://b.test'), r('other-port', 'https://a.test:8443'), r('narrow', 'https://a.test', '/api')])).toEqual([]);
+  });
 });
