@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { startGateway } from './support/gateway.ts';
 import { scoped } from './support/scoped.ts';
 import { closedPort, rawRequest, startRawUpstream } from './support/raw-http.ts';
+import { publicRoute } from './support/public-route.ts';
 
 type Echo = { method: string; path: string; headers: Record<string, string>; body: string | null };
 
@@ -10,16 +11,7 @@ setDefaultTimeout(30_000);
 
 const { cleanup, upstream, gateway } = scoped();
 
-/** One public route on http://api.example.test to `to`, plus extra route keys. */
-function route(to: string | string[], extra = ''): string {
-  const target = Array.isArray(to) ? `[${to.join(', ')}]` : to;
-  return `routes:
-  - from: http://api.example.test
-    to: ${target}
-    policy: { public: true }
-${extra.replace(/^/gm, '    ')}
-`;
-}
+const route = publicRoute;
 
 /** A promise with its resolve function, for making servers wait on the test. */
 function latch<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {

@@ -10,15 +10,21 @@ import type { RouteConfig } from '../config/schema.ts';
 import type { Logger, PluginInstance, RequestContext, RouteInfo } from '../plugin-api/index.ts';
 import type { Context } from '../pipeline/context.ts';
 import { proxyRequest, type ConsumedCredentials, type ProxyRoute } from '../proxy/proxy.ts';
-import { UpstreamPool } from '../proxy/upstream-pool.ts';
+import { createRouteUpstream } from '../proxy/route-upstream.ts';
+import type { UpstreamPool } from '../proxy/upstream-pool.ts';
+import { upstreamRegistry } from '../admin/upstream-status.ts';
 import { recordDenial } from '../policy/denials.ts';
 import type { HostPattern } from '../router/host-pattern.ts';
+import type { PathMatch } from '../router/path-matcher.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import { buildRoutePipeline } from './route-pipeline.ts';
+import { compileRoutePaths, restoringTerminal, rewritingRun } from './route-paths.ts';
 
 export interface CompiledRoute {
   pattern: HostPattern;
   prefix: string;
+  /** `path:` or `regex:`, matched instead of `prefix`. */
+  pathMatch: PathMatch | undefined;
   allowEncodedSlashes: boolean;
   info: RouteInfo;
   upstream: UpstreamPool;
@@ -52,7 +58,10 @@ export async function compileRoute(route: RouteConfig, index: number, pattern: H
   }
   // The trust cookie never reaches an upstream; plugins add what they consume (stripFromUpstream).
   const consumed: ConsumedCredentials = { cookies: new Set([auth.session.cookieName]), headers: new Set() };
-  const upstream = new UpstreamPool(route.to, route.timeout);
+  const routeUpstream = createRouteUpstream(route);
+  for (const p of routeUpstream.problems) env.problems.push(loaded.problem(['routes', index, p.key], `${label}: ${p.message}`));
+  for (const w of routeUpstream.warnings) warnings.push(loaded.problem(['routes', index, w.key], `${label}: ${w.message}`));
+  const upstream = routeUpstream.pool;
   const proxy: ProxyRoute = {
     ownUpstream: upstream,
     preserveHost: route.preserve_host_header,
@@ -63,18 +72,22 @@ export async function compileRoute(route: RouteConfig, index: number, pattern: H
     allowWebsockets: route.allow_websockets,
     signAssertion: (ctx) => (ctx.identity ? auth.signAssertion(ctx.identity, ctx.route.origin) : Promise.resolve(undefined)),
   };
-  const terminal = (ctx: RequestContext) => authorizeThenProxy(ctx as Context, route, proxy, auth);
+  const paths = compileRoutePaths(route);
+  for (const p of paths.problems) env.problems.push(loaded.problem(['routes', index, p.key], `${label}: ${p.message}`));
+  const proxied = (ctx: RequestContext) => authorizeThenProxy(ctx as Context, route, proxy, auth);
+  const terminal = paths.rewrite ? restoringTerminal(proxied, paths.rewrite, upstream, route.set_response_headers) : proxied;
   const pipeline = await buildRoutePipeline(route, index, info, terminal, { ...env, consumed });
-  env.instances.push(...pipeline.instances);
+  env.instances.push(...pipeline.instances, upstream.start({ route: info.id, from: route.from, log: env.log, registry: upstreamRegistry(env.admin), metrics: env.admin.metrics }));
   return {
     pattern,
     prefix: route.prefix,
+    pathMatch: paths.pathMatch,
     allowEncodedSlashes: route.allow_encoded_slashes,
     info,
     upstream,
     passIdentityHeaders: route.pass_identity_headers,
     setRequestHeaders: Object.entries(route.set_request_headers),
-    run: pipeline.run,
+    run: paths.rewrite ? rewritingRun(pipeline.run, paths.rewrite) : pipeline.run,
   };
 }
 
