@@ -48,6 +48,7 @@ function ctxFor(url: string, lines: LogLine[] = []): RequestContext {
     request: new Request(url),
     url: new URL(url),
     clientIp: '127.0.0.1',
+    trace: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
     route: {} as never,
     identity: null,
     exemption: null,

@@ -1,9 +1,12 @@
 import { Metrics } from './metrics.ts';
+import { createRequestMeter, type RequestMeter } from './request-meter.ts';
 
 /** Process-wide observability state that outlives config reloads. */
 export interface Admin {
   metrics: Metrics;
   requests: ReturnType<Metrics['counter']>;
+  /** Counts each answered request and observes its duration (per route); uses `requests`. */
+  meter: RequestMeter;
   ready: boolean;
   /**
    * What else `/readyz` requires, by name (the shared state answering, for one). A check that
@@ -14,9 +17,11 @@ export interface Admin {
 
 export function createAdminState(): Admin {
   const metrics = new Metrics();
+  const requests = metrics.counter('gatehouse_requests_total', 'Requests answered, by route and status class.');
   return {
     metrics,
-    requests: metrics.counter('gatehouse_requests_total', 'Requests answered, by route and status class.'),
+    requests,
+    meter: createRequestMeter(metrics, requests),
     ready: false,
     checks: new Map(),
   };

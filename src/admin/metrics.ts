@@ -1,4 +1,5 @@
 import type { Counter } from '../plugin-api/index.ts';
+import { Series, type HistogramSeries } from './histogram.ts';
 import { renderFamilies } from './prometheus-text.ts';
 
 interface CounterFamily {
@@ -7,17 +8,31 @@ interface CounterFamily {
 }
 
 /**
- * Every counter of one process as plain data (it crosses IPC from a worker to the supervisor):
- * by metric name, the help text and the values by formatted label set (`` for none).
+ * Every counter and histogram of one process as plain data (it crosses IPC from a worker to the
+ * supervisor): by metric name, the help text and the values by formatted label set (`` for none;
+ * a histogram's by `_bucket{…}`, `_sum{…}`, `_count{…}`, all cumulative, so they add up too).
  */
-export type MetricsSnapshot = Record<string, { help: string; values: Record<string, number> }>;
+export type MetricsSnapshot = Record<string, { help: string; type?: 'counter' | 'histogram'; values: Record<string, number> }>;
+
+/** A counter that can also hand out an incrementer for one fixed label set, formatted once. */
+export interface BindableCounter extends Counter {
+  /** `inc(labels)` without formatting `labels` again: for a hot path that keeps the result. */
+  bind(labels: Record<string, string>): (by?: number) => void;
+}
+
+/** A histogram by label set; keep the series a hot path observes into. */
+export interface Histogram {
+  series(labels: Record<string, string>): HistogramSeries;
+}
 
 /** Counters exported in Prometheus text format on the admin `/metrics` endpoint. */
 export class Metrics {
   private readonly families = new Map<string, CounterFamily>();
+  private readonly histograms = new Map<string, { help: string; series: Map<string, Series> }>();
+  private readonly gauges = new Map<string, { help: string; read: () => Iterable<readonly [Record<string, string>, number]> }>();
 
-  counter(name: string, help: string): Counter {
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`"${name}" is not a valid metric name`);
+  counter(name: string, help: string): BindableCounter {
+    checkName(name);
     let family = this.families.get(name);
     if (!family) this.families.set(name, (family = { help, values: new Map() }));
     const values = family.values;
@@ -34,18 +49,59 @@ export class Metrics {
         }
         values.set(key, (values.get(key) ?? 0) + by);
       },
+      bind(labels) {
+        const key = formatLabels(labels);
+        return (by = 1) => void values.set(key, (values.get(key) ?? 0) + by);
+      },
     };
   }
 
+  /** A histogram with `bounds` (upper bounds, ascending); the same name gives the same histogram. */
+  histogram(name: string, help: string, bounds: readonly number[]): Histogram {
+    checkName(name);
+    let family = this.histograms.get(name);
+    if (!family) this.histograms.set(name, (family = { help, series: new Map() }));
+    const series = family.series;
+    return {
+      series(labels) {
+        const key = formatLabels(labels);
+        let found = series.get(key);
+        if (!found) series.set(key, (found = new Series(bounds)));
+        return found;
+      },
+    };
+  }
+
+  /**
+   * A gauge whose samples `read` gives when `/metrics` is rendered. This process's state only:
+   * gauges are not in `snapshot()`, so a workers' supervisor does not add them up.
+   */
+  gauge(name: string, help: string, read: () => Iterable<readonly [labels: Record<string, string>, value: number]>): void {
+    checkName(name);
+    this.gauges.set(name, { help, read });
+  }
+
   render(): string {
-    return renderFamilies([...this.families].map(([name, { help, values }]) => [name, { help, type: 'counter', values }] as const));
+    const counters = [...this.families].map(([name, { help, values }]) => [name, { help, type: 'counter', values }] as const);
+    const histograms = [...this.histograms].map(([name, { help, series }]) => [name, { help, type: 'histogram', values: histogramSamples(series) }] as const);
+    const gauges = [...this.gauges].map(([name, { help, read }]) => [name, { help, type: 'gauge', values: [...read()].map(([labels, value]) => [formatLabels(labels), value] as const) }] as const);
+    return renderFamilies([...counters, ...histograms, ...gauges]);
   }
 
   snapshot(): MetricsSnapshot {
     const out: MetricsSnapshot = {};
     for (const [name, { help, values }] of this.families) out[name] = { help, values: Object.fromEntries(values) };
+    for (const [name, { help, series }] of this.histograms) out[name] = { help, type: 'histogram', values: Object.fromEntries(histogramSamples(series)) };
     return out;
   }
+}
+
+function histogramSamples(series: Map<string, Series>): [string, number][] {
+  return [...series].flatMap(([labels, s]) => s.samples(labels));
+}
+
+function checkName(name: string): void {
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`"${name}" is not a valid metric name`);
 }
 
 function formatLabels(labels: Record<string, string>): string {

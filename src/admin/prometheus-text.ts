@@ -1,7 +1,7 @@
 /** One metric family: its samples keyed by their formatted label set (`{a="b"}`, or `` for none). */
 export interface Family {
   help: string;
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'histogram';
   values: Iterable<readonly [labels: string, value: number]>;
 }
 

@@ -32,6 +32,26 @@ describe('worker metrics', () => {
     expect(structuredClone(metrics.snapshot())).toEqual({ x_total: { help: 'X.', values: { '{a="b"}': 2 } }, y_total: { help: 'Y.', values: { '': 1 } } });
   });
 
+  test('histograms add up across workers bucket by bucket, and render as histograms', () => {
+    const worker = (values: number[]) => {
+      const admin = createAdminState();
+      for (const v of values) admin.meter.record('api', 200, v);
+      return admin.metrics.snapshot();
+    };
+    const totals = createWorkerMetrics({ slots: 2 });
+    totals.report(0, totals.started(0), worker([0.002, 0.2]));
+    totals.report(1, totals.started(1), worker([0.002]));
+    const text = totals.render(own());
+    expect(text).toContain('# TYPE gatehouse_request_duration_seconds histogram');
+    const s = samples(text);
+    expect(s['gatehouse_request_duration_seconds_bucket{route="api",le="0.0025"}']).toBe(2);
+    expect(s['gatehouse_request_duration_seconds_bucket{route="api",le="0.25"}']).toBe(3);
+    expect(s['gatehouse_request_duration_seconds_bucket{route="api",le="+Inf"}']).toBe(3);
+    expect(s['gatehouse_request_duration_seconds_count{route="api"}']).toBe(3);
+    expect(s['gatehouse_request_duration_seconds_sum{route="api"}']).toBeCloseTo(0.204, 6);
+    expect(s['gatehouse_requests_total{route="api",code="2xx"}']).toBe(3);
+  });
+
   test('sums the same series across workers, under the names and labels one process shows', () => {
     const totals = createWorkerMetrics({ slots: 2 });
     const a = totals.started(0);

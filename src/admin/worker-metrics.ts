@@ -72,7 +72,7 @@ export function createWorkerMetrics(options: { slots: number }): WorkerMetrics {
         add(total, s.base);
         if (s.live) add(total, s.live.snapshot);
       }
-      const families = new Map<string, Family>(Object.entries(total).map(([name, { help, values }]) => [name, { help, type: 'counter', values: Object.entries(values) }]));
+      const families = new Map<string, Family>(Object.entries(total).map(([name, { help, type, values }]) => [name, { help, type: type ?? 'counter', values: Object.entries(values) }]));
       families.set('gatehouse_worker_up', {
         help: 'Whether the worker process in this slot is running (1) or being restarted (0).',
         type: 'gauge',
@@ -100,8 +100,8 @@ const sum = (family: MetricsSnapshot[string] | undefined) => Object.values(famil
 
 /** Adds `snapshot` into `into`; with `minus`, only what it counted since `minus` (never less than 0). */
 function add(into: MetricsSnapshot, snapshot: MetricsSnapshot, minus: MetricsSnapshot = {}): void {
-  for (const [name, { help, values }] of Object.entries(snapshot)) {
-    const family = (into[name] ??= { help, values: {} });
+  for (const [name, { help, type, values }] of Object.entries(snapshot)) {
+    const family = (into[name] ??= type ? { help, type, values: {} } : { help, values: {} });
     for (const [labels, value] of Object.entries(values)) {
       const delta = value - (minus[name]?.values[labels] ?? 0);
       if (delta > 0 || !(labels in family.values)) family.values[labels] = (family.values[labels] ?? 0) + Math.max(0, delta);

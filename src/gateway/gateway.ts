@@ -6,6 +6,7 @@ import { compileCidrs } from '../http/cidr.ts';
 import { jsonError } from '../http/json-error.ts';
 import { createRequestGate, isRefusal } from '../http/request-gate.ts';
 import { newRequestId } from '../http/request-id.ts';
+import { traceContextOf } from '../http/trace-context.ts';
 import type { Logger, PluginInstance, RouteInfo } from '../plugin-api/index.ts';
 import { Context } from '../pipeline/context.ts';
 import { denialOf } from '../policy/denials.ts';
@@ -13,6 +14,7 @@ import type { TunnelData } from '../proxy/websocket.ts';
 import { compileHostPattern } from '../router/host-pattern.ts';
 import { resolveRoute } from '../router/resolve-route.ts';
 import { canonicalForMatching, Router } from '../router/router.ts';
+import { shadowedRoutes } from '../router/shadowed-routes.ts';
 import { validateAuthConfig } from '../auth/index.ts';
 import type { AuthRuntime } from '../auth/index.ts';
 import type { SessionRegistry } from '../auth/session/session-registry.ts';
@@ -36,6 +38,8 @@ export interface AccessRecord {
   denialRule?: string;
   /** The client address the gate settled on. */
   clientIp?: string;
+  /** The W3C trace id (the client's, or a new one). */
+  traceId?: string;
 }
 
 /**
@@ -113,6 +117,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   }
 
   const router = new Router(compiled);
+  for (const s of shadowedRoutes(compiled)) warnings.push(loaded.problem(['routes', s.index, s.key], `route routes[${s.index}] (${config.routes[s.index]!.from}): ${s.message}`));
   let inFlight = 0;
 
   async function handle(request: Request, peerIp: string, record: AccessRecord, upgrade?: (data: TunnelData) => boolean): Promise<Response> {
@@ -124,6 +129,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     const { url, host, clientIp } = gated;
     record.url = url;
     record.clientIp = clientIp;
+    const traceparent = request.headers.get('traceparent');
+    const trace = traceContextOf(traceparent, traceparent === null ? null : request.headers.get('tracestate'));
+    record.traceId = trace.traceId;
     const path = url.pathname;
     const matchPath = canonicalForMatching(path);
     if (matchPath.startsWith('/.gatehouse/') || matchPath === '/.gatehouse' || matchPath.startsWith('/.well-known/gatehouse/') || host.host === authHost) {
@@ -155,6 +163,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       // The route's own request headers travel with its upstream: a plugin that sends the request
       // elsewhere (path-prefix) starts from fresh headers, so they never leak to another service.
       upstream: { upstream: route.upstream, path: path + url.search, headers: new Headers(route.setRequestHeaders), passIdentityHeaders: route.passIdentityHeaders },
+      trace,
       log: deps.log,
       upgrade,
     });

@@ -1,4 +1,4 @@
-import type { Exemption, Identity, Logger, RequestContext, RouteInfo, UpstreamTarget } from '../plugin-api/index.ts';
+import type { Exemption, Identity, Logger, RequestContext, RouteInfo, TraceContext, UpstreamTarget } from '../plugin-api/index.ts';
 import { jsonError } from '../http/json-error.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
 
@@ -10,6 +10,7 @@ export interface ContextInit {
   clientIp: string;
   route: RouteInfo;
   upstream: UpstreamTarget;
+  trace: TraceContext;
   log: Logger;
   /** Set by the server for connections that may switch to a WebSocket tunnel. */
   upgrade?: (data: TunnelData) => boolean;
@@ -26,6 +27,7 @@ export class Context implements RequestContext {
   readonly url: URL;
   readonly clientIp: string;
   readonly route: RouteInfo;
+  readonly trace: TraceContext;
   readonly log: Logger;
   readonly upgrade?: (data: TunnelData) => boolean;
   private stateMap: Map<symbol | string, unknown> | undefined;
@@ -37,6 +39,7 @@ export class Context implements RequestContext {
     this.clientIp = init.clientIp;
     this.route = init.route;
     this.upstream = init.upstream;
+    this.trace = init.trace;
     this.log = init.log;
     this.upgrade = init.upgrade;
   }

@@ -109,6 +109,8 @@ export interface RequestContext {
    */
   allowedOrigin: string | null;
   upstream: UpstreamTarget;
+  /** The W3C trace this request belongs to; the upstream gets `trace.traceparent`. */
+  readonly trace: TraceContext;
   readonly log: Logger;
   /** Per-request scratch space; key it with a Symbol owned by your plugin. */
   readonly state: Map<symbol | string, unknown>;
@@ -117,6 +119,21 @@ export interface RequestContext {
    * header. Use it for every error a plugin answers with, so clients see one shape.
    */
   error(status: number, code: string, extra?: Record<string, unknown>, headers?: HeadersInit): Response;
+}
+
+/**
+ * W3C Trace Context of one request. `traceId` comes from the client's valid `traceparent` (or is
+ * new); `spanId` is Gatehouse's own hop, the parent the upstream sees.
+ */
+export interface TraceContext {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** The client's span, when it sent a valid `traceparent`. */
+  readonly parentSpanId?: string;
+  /** What the upstream receives as `traceparent`. */
+  readonly traceparent: string;
+  /** The client's `tracestate`, passed on only with a valid `traceparent`. */
+  readonly tracestate?: string;
 }
 
 export type Next = () => Promise<Response>;

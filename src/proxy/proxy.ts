@@ -1,5 +1,6 @@
 import type { RequestContext, Upstream } from '../plugin-api/index.ts';
 import { stripHopByHop } from './hop-by-hop.ts';
+import { retryPlan } from './retry.ts';
 import { UpstreamPool, type PoolMember } from './upstream-pool.ts';
 import { isWebSocketRequest, upgradedResponse, type TunnelData } from './websocket.ts';
 
@@ -67,11 +68,21 @@ const CLIENT_CLAIM_PREFIXES = [
   'x-ssl-',
 ];
 
-function isClientClaim(name: string): boolean {
-  if (CLIENT_CLAIMS.has(name)) return true;
-  for (const prefix of CLIENT_CLAIM_PREFIXES) if (name.startsWith(prefix)) return true;
-  return false;
+/**
+ * Whether only Gatehouse may set `name` (lower-case, `-` spelling): client-sent `X-Gatehouse-*`
+ * (upstreams trust them as Gatehouse's own) and claims about the client.
+ */
+function isGatehouseOnly(name: string): boolean {
+  let verdict = gatehouseOnlyVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = name.startsWith('x-gatehouse-') || CLIENT_CLAIMS.has(name) || CLIENT_CLAIM_PREFIXES.some((prefix) => name.startsWith(prefix));
+    // Bounded: a client inventing names must not grow it; past the cap, names are judged afresh.
+    if (gatehouseOnlyVerdicts.size < 4096) gatehouseOnlyVerdicts.set(name, verdict);
+  }
+  return verdict;
 }
+// The same few header names arrive on every request; their verdicts are kept.
+const gatehouseOnlyVerdicts = new Map<string, boolean>();
 
 /** Method overrides turn an exempted preflight or GET into a DELETE at frameworks that honour them. */
 const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-method-override', 'x-http-method']);
@@ -105,6 +116,10 @@ export async function proxyRequest(
     return ctx.error(502, 'upstream_unavailable');
   }
   const members = pool.order();
+  if (members.length === 0) {
+    // Every member is out (cooling down or failing health checks): say so now, not after a timeout.
+    return ctx.error(503, 'upstream_unavailable', undefined, { 'retry-after': String(pool.retryAfterSeconds()) });
+  }
   if (route.allowWebsockets && upgrade && isWebSocketRequest(request)) {
     // Browsers send cookies with a WebSocket handshake from any site and CORS does not apply:
     // only the route's own origin, or one the route's CORS plugin allowed, may open a tunnel.
@@ -119,11 +134,14 @@ export async function proxyRequest(
   const body = ctx.exemption && BODILESS.has(request.method) ? null : request.body;
   const hasBody = body !== null;
   const rewriteLocation = target.upstream === route.ownUpstream;
-  for (let i = 0; i < members.length; i++) {
-    const member = members[i]!;
+  const plan = retryPlan(pool.retry, request.method, hasBody);
+  for (let attempt = 0; ; attempt++) {
+    const member = members[attempt % members.length]!;
     const url = member.base.origin + member.basePath + target.path;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), pool.timeoutMs);
+    pool.sending(member);
+    const sentAt = performance.now();
     try {
       const response = await fetch(url, {
         method: request.method,
@@ -133,24 +151,32 @@ export async function proxyRequest(
         signal: abort.signal,
         // Pass bytes through as the upstream encoded them.
         decompress: false,
+        tls: pool.tls,
       });
       clearTimeout(timer);
+      pool.answered(member, performance.now() - sentAt);
+      if (plan.statuses?.has(response.status) && attempt + 1 < plan.attempts) {
+        // Nothing has reached the client yet: drop this answer and ask the next member.
+        void response.body?.cancel().catch(() => {});
+        ctx.log.info('upstream answered a status the route retries; trying the next member', { upstream: url, status: response.status });
+        continue;
+      }
       return downstreamResponse(response, route, rewriteLocation ? { member, publicOrigin: ctx.url.origin } : undefined);
     } catch (error) {
       clearTimeout(timer);
-      const code = (error as { code?: string }).code;
       if (abort.signal.aborted) {
+        pool.timedOut(member, ctx.log);
         ctx.log.warn('upstream timed out', { upstream: url, timeout_ms: pool.timeoutMs });
         return ctx.error(504, 'upstream_timeout');
       }
-      if (code === 'ECONNREFUSED') pool.markDown(member);
-      // A body stream can be sent once; only a body-less request may try the next member.
-      if (code === 'ECONNREFUSED' && !hasBody && i < members.length - 1) continue;
-      ctx.log.warn('upstream failed', { upstream: url, reason: code ?? (error as Error).message });
+      const failure = pool.failed(member, error, ctx.log);
+      // Only a request that never reached a member goes to the next one (never back to one that failed).
+      const next = attempt + 1;
+      if (failure.beforeSend && pool.retry.onConnectFailure && next < plan.attempts && next < members.length) continue;
+      ctx.log.warn('upstream failed', { upstream: url, reason: failure.reason, ...(failure.code ? { code: failure.code } : {}) });
       return ctx.error(502, 'upstream_unavailable');
     }
   }
-  return ctx.error(502, 'upstream_unavailable');
 }
 
 function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers {
@@ -160,27 +186,23 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
   // One pass: hop-by-hop, client-sent X-Gatehouse-* (upstreams trust them as Gatehouse's own),
   // claims about the client, credentials plugins consumed, and `_` names (which CGI and WSGI
   // read as `-`, so `X_Gatehouse_Jwt_Assertion` would pass as the assertion).
-  stripHopByHop(headers, (name) => {
+  const present = stripHopByHop(headers, (name) => {
     if (name.includes('_')) {
       if (!underscoresInHeaders) return true;
       // Passed on, `_` still reads as `-` upstream: judge the name as it will be read.
       name = name.replaceAll('_', '-');
     }
-    return (
-      name.startsWith('x-gatehouse-') ||
-      isClientClaim(name) ||
-      consumed.headers.has(name) ||
-      (exempted && METHOD_OVERRIDES.has(name))
-    );
+    return isGatehouseOnly(name) || consumed.headers.has(name) || (exempted && METHOD_OVERRIDES.has(name));
   });
-  const cookie = headers.get('cookie');
+  // `present` is the headers before stripping: ask again only when a header was there at all.
+  const cookie = present.cookie !== undefined ? headers.get('cookie') : null;
   if (cookie) {
     const kept = withoutCookies(cookie, consumed.cookies);
     if (kept) headers.set('cookie', kept);
     else headers.delete('cookie');
   }
   // Repeated identical Content-Length headers arrive joined ("5, 5"); fetch refuses that form.
-  const length = headers.get('content-length');
+  const length = typeof present['content-length'] === 'string' && present['content-length'].includes(',') ? headers.get('content-length') : null;
   if (length?.includes(',')) headers.set('content-length', length.split(',', 1)[0]!.trim());
   for (const name of route.removeRequestHeaders) headers.delete(name);
   for (const [name, value] of ctx.upstream.headers) headers.set(name, value);
@@ -190,6 +212,9 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
   headers.set('x-forwarded-host', url.host);
   headers.set('x-forwarded-port', url.port || (url.protocol === 'https:' ? '443' : '80'));
   headers.set('x-request-id', ctx.requestId);
+  headers.set('traceparent', ctx.trace.traceparent);
+  if (ctx.trace.tracestate !== undefined) headers.set('tracestate', ctx.trace.tracestate);
+  else if (present.tracestate !== undefined) headers.delete('tracestate');
   if (route.preserveHost) headers.set('host', url.host);
   else headers.delete('host');
   return headers;
@@ -202,8 +227,8 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
  */
 function downstreamResponse(upstream: Response, route: ProxyRoute, location?: { member: PoolMember; publicOrigin: string }): Response {
   const headers = upstream.headers;
-  stripHopByHop(headers);
-  if (location) {
+  const present = stripHopByHop(headers);
+  if (location && present.location !== undefined) {
     const value = headers.get('location');
     if (value) {
       const mapped = publicLocation(value, location.member, location.publicOrigin);

@@ -3,6 +3,7 @@
  * handler without a server. The path and address readings and the option schemas are the
  * engine's own, so a plugin is judged by the rules it will run under. Never imported by plugin code.
  */
+import { traceContextOf } from '../http/trace-context.ts';
 import * as v from 'valibot';
 import { identityFromClaims } from '../auth/tokens/identity.ts';
 import { SESSION_AUDIENCE } from '../auth/tokens/jwt-services.ts';
@@ -72,6 +73,7 @@ export function fakeContext(init: FakeRequest = {}): RequestContext {
       headers: new Headers(),
       passIdentityHeaders: false,
     },
+    trace: traceContextOf(request.headers.get('traceparent'), request.headers.get('tracestate')),
     log: silent,
     state: new Map(),
     error(status, code, extra, headers) {

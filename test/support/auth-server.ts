@@ -63,6 +63,7 @@ export function testContext(request: Request, route: RouteInfo, url = new URL(re
     url,
     clientIp: '127.0.0.1',
     route,
+    trace: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
     identity: null,
     exemption: null,
     allowedOrigin: null,
