@@ -2,7 +2,8 @@
  * Waits until URL answers 200 with the upstream's JSON body (so a proxy is really proxying), then
  * exits 0; exits 1 after TIMEOUT_MS (default 15000), or as soon as process PID (if given) has exited.
  *   bun bench/wait-ready.ts URL [TIMEOUT_MS] [PID]
- * WAIT_HEADER="Name: value" sends that header too (the signed-in rows' cookie).
+ * WAIT_HEADER="Name: value" sends that header too (the signed-in rows' cookie); several are
+ * separated by newlines.
  */
 const [url, timeoutArg, pidArg] = process.argv.slice(2);
 if (!url) throw new Error('usage: wait-ready.ts URL [TIMEOUT_MS] [PID]');
@@ -20,9 +21,11 @@ const deadline = Date.now() + Number(timeoutArg ?? 15000);
 let last = 'no answer';
 while (Date.now() < deadline) {
   try {
-    const header = process.env.WAIT_HEADER;
-    const colon = header ? header.indexOf(':') : -1;
-    const headers: Record<string, string> = header && colon > 0 ? { [header.slice(0, colon).trim()]: header.slice(colon + 1).trim() } : {};
+    const headers: Record<string, string> = {};
+    for (const line of (process.env.WAIT_HEADER ?? '').split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    }
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
     const body = await response.text();
     if (response.status === 200 && body.includes('"service":"upstream"')) process.exit(0);
