@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { certificateMaker, opensslOrSkip, presentedCertificate, tlsRequest, type CertificateMaker, type Pem } from './support/certificates.ts';
 import { configProblems } from './support/config-problems.ts';
 import { startGateway, startUpstream, type TestGateway } from './support/gateway.ts';
-import { freePort, spawnProcess, startRun, BUN, MAIN, type Spawned } from './support/process.ts';
+import { freePort, runCli, spawnProcess, startRun, BUN, MAIN, type Spawned } from './support/process.ts';
 import { rawRequest } from './support/raw-http.ts';
 
 setDefaultTimeout(60_000);
@@ -88,6 +88,16 @@ describe.skipIf(!openssl)('certificates chosen by SNI', () => {
     hosts: [api.example.test]`));
     expect(problems[0]).toMatchObject({ line: 4, path: 'tls[1].key' });
     expect(problems[0]!.message).toContain('does not belong to the certificate (CN=api)');
+  });
+
+  test('gatehouse check reads the certificates too: a key of another certificate fails it, located', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tls-check-'));
+    for (const [name, content] of Object.entries(files())) writeFileSync(join(dir, name), content);
+    writeFileSync(join(dir, 'gatehouse.yaml'), 'tls: { cert_file: api.crt, key_file: wild.key }\nroutes:\n  - from: https://api.example.test\n    to: http://127.0.0.1:1\n    policy: { public: true }\n');
+    const { code, stderr } = await runCli(['check', '-c', join(dir, 'gatehouse.yaml')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('gatehouse.yaml:1:');
+    expect(stderr).toContain('tls.key: this key does not belong to the certificate (CN=api)');
   });
 
   test('a file that is not a PEM certificate is an error at cert_file', async () => {

@@ -4,6 +4,7 @@ import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { createAuthForCheck } from '../gateway/create-auth.ts';
 import { buildGateway } from '../gateway/gateway.ts';
+import { withUsableTls } from '../server/tls-options.ts';
 import { silentLogger } from '../log/logger.ts';
 import { configPath } from './config-path.ts';
 
@@ -22,7 +23,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   if (values.help) return console.log(checkHelp), 0;
   const file = configPath(values.config);
   try {
-    const gateway = await buildGateway(loadConfigFile(file), { log: silentLogger, admin: createAdminState(), createAuth: createAuthForCheck });
+    const gateway = await buildGateway(withUsableTls(loadConfigFile(file)), { log: silentLogger, admin: createAdminState(), createAuth: createAuthForCheck });
     for (const w of gateway.warnings) console.error(`warning: ${formatProblem(w)}`);
     await gateway.retire(0);
     console.log(`${gateway.loaded.file}: OK (${count(gateway.loaded.config.routes.length, 'route')}, ${count(gateway.warnings.length, 'warning')})`);

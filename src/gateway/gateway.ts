@@ -130,7 +130,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     record.url = url;
     record.clientIp = clientIp;
     const traceparent = request.headers.get('traceparent');
-    const trace = traceContextOf(traceparent, traceparent === null ? null : request.headers.get('tracestate'));
+    const trace = traceContextOf(traceparent, traceparent === null ? null : request.headers.get('tracestate'), requestId);
     record.traceId = trace.traceId;
     const path = url.pathname;
     const matchPath = canonicalForMatching(path);

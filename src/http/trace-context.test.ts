@@ -50,6 +50,13 @@ describe('trace context', () => {
     expect(traceContextOf(VALID, 'a='.padEnd(600, 'x')).traceId).toBe('0af7651916cd43dd8448eb211c80319c');
   });
 
+  test("Gatehouse's span id comes from the request id; a request id of another shape gets a random one", () => {
+    expect(traceContextOf(null, null, '6f90469d-e630-4614-ab94-5a86a12b7d54').spanId).toBe('6f90469de6304614');
+    expect(traceContextOf(VALID, null, '6f90469d-e630-4614-ab94-5a86a12b7d54').traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-6f90469de6304614-01');
+    expect(traceContextOf(null, null, 'req-test').spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(traceContextOf(null, null, '00000000-0000-0000-0000-000000000000').spanId).not.toBe('0000000000000000');
+  });
+
   test('ids stay distinct across many draws (the random pool refills)', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 2000; i++) seen.add(traceContextOf(null, null).spanId);

@@ -13,46 +13,31 @@ const ALL_ZERO = /^0+$/;
 /** Longer `tracestate` values are dropped whole rather than cut (spec: at most 32 members, ~512 characters). */
 const MAX_TRACESTATE = 512;
 
-/** The trace a request belongs to, from its `traceparent` and `tracestate` headers. */
-export function traceContextOf(traceparent: string | null, tracestate: string | null): TraceContext {
+/**
+ * The trace a request belongs to, from its `traceparent` and `tracestate` headers. Gatehouse's
+ * span id is taken from `requestId` (a random UUID, sent upstream anyway as `X-Request-Id`), so
+ * no randomness is drawn for it.
+ */
+export function traceContextOf(traceparent: string | null, tracestate: string | null, requestId: string = crypto.randomUUID()): TraceContext {
+  const spanId = spanIdOf(requestId);
   const m = traceparent === null ? null : TRACEPARENT.exec(traceparent.trim());
   if (m && m[1] !== 'ff' && (m[1] !== '00' || m[5] === undefined) && !ALL_ZERO.test(m[2]!) && !ALL_ZERO.test(m[3]!)) {
     const state = tracestate !== null && tracestate.length <= MAX_TRACESTATE && !/[\r\n\0]/.test(tracestate) ? tracestate : undefined;
-    return trace(m[2]!, m[4]!, m[3]!, state);
+    return { traceId: m[2]!, spanId, parentSpanId: m[3]!, traceparent: `00-${m[2]}-${spanId}-${m[4]}`, tracestate: state };
   }
-  return trace(randomHex(16), '01', undefined, undefined);
+  // A UUID v4 without its dashes is 32 hex digits, 122 of them random bits, never all zero.
+  const traceId = crypto.randomUUID().replaceAll('-', '');
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
-function trace(traceId: string, flags: string, parentSpanId: string | undefined, tracestate: string | undefined): TraceContext {
-  const spanId = randomHex(8);
-  return {
-    traceId,
-    spanId,
-    parentSpanId,
-    traceparent: `00-${traceId}-${spanId}-${flags}`,
-    tracestate,
-  };
-}
-
-// Random bytes are drawn in blocks: one getRandomValues call per 512 ids instead of one each.
-const pool = new Uint8Array(4096);
-let used = pool.length;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** `bytes` random bytes as lower-case hex, never all zero (an all-zero id is invalid). */
-function randomHex(bytes: number): string {
-  for (;;) {
-    if (used + bytes > pool.length) {
-      crypto.getRandomValues(pool);
-      used = 0;
-    }
-    let out = '';
-    let zero = true;
-    for (let i = 0; i < bytes; i++) {
-      const b = pool[used++]!;
-      if (b !== 0) zero = false;
-      out += HEX[b];
-    }
-    if (!zero) return out;
+/**
+ * 16 hex digits from a UUID's first three groups (`8-4-4`): random but for the version digit,
+ * which also keeps it from being all zero. Any other id gets a random span id.
+ */
+function spanIdOf(requestId: string): string {
+  if (requestId.length === 36 && requestId.charCodeAt(8) === 45 && requestId.charCodeAt(13) === 45) {
+    const id = requestId.slice(0, 8) + requestId.slice(9, 13) + requestId.slice(14, 18);
+    if (/^[0-9a-f]{16}$/.test(id) && !ALL_ZERO.test(id)) return id;
   }
+  return crypto.randomUUID().replaceAll('-', '').slice(0, 16);
 }

@@ -20,7 +20,7 @@ function newestSource(): number {
       for (const name of readdirSync(path)) if (name !== 'node_modules' && !name.endsWith('.test.ts')) visit(join(path, name));
     } else newest = Math.max(newest, s.mtimeMs);
   };
-  for (const p of ['src', 'plugins', 'package.json', 'scripts/build.ts']) if (existsSync(join(ROOT, p))) visit(join(ROOT, p));
+  for (const p of ['src', 'plugins', 'package.json', 'scripts/build.ts', 'scripts/bundle-plugin-sdk.ts', 'docs']) if (existsSync(join(ROOT, p))) visit(join(ROOT, p));
   return newest;
 }
 
