@@ -14,6 +14,7 @@ import { createAuthForCheck } from '../src/gateway/create-auth.ts';
 import { buildGateway, type Gateway } from '../src/gateway/gateway.ts';
 import { silentLogger } from '../src/log/logger.ts';
 import { runCli } from './support/process.ts';
+import { parseDocument } from 'yaml';
 
 setDefaultTimeout(30_000);
 
@@ -43,6 +44,16 @@ routes:
   - from: https://open.example.test
     to: http://127.0.0.1:9
     policy: { public: true }
+  - from: https://star.example.test
+    to: http://127.0.0.1:9
+    policy: { allow_any_authenticated_user: true }
+    plugins:
+      - use: preflight
+        allow_origins: [https://app.example.test]
+        allow_methods: ["*"]
+        allow_headers: ["*"]
+        allow_credentials: true
+      - use: trust-cookie
   - from: https://fwd.example.test
     to: http://127.0.0.1:9
     policy: { allow_any_authenticated_user: true }
@@ -103,6 +114,16 @@ describe('explain on HAR entries', () => {
     expect(out.requests[0]!.message).toContain('PUT is not in the preflight plugin\'s allow_methods');
     expect(out.requests[0]!.fix!.yaml).toContain('allow_methods: [GET, POST, PUT]');
     expect(out.requests[0]!.fix!.yaml).toContain('- use: trust-cookie');
+  });
+
+  test('"*" in allow_methods and allow_headers covers any method and header, with credentials too, but never Authorization', () => {
+    const refused = explain(entry('OPTIONS', 'https://star.example.test/x', preflight('', 'PATCH', { 'Access-Control-Request-Headers': 'x-trace,authorization' }), 403));
+    expect(refused.requests[0]!.message).not.toContain('allow_methods');
+    expect(refused.requests[0]!.message).toContain('allow_headers lacks authorization');
+    expect(refused.requests[0]!.fix!.yaml).toContain('allow_methods: ["*"]');
+    expect(refused.requests[0]!.fix!.yaml).toContain('allow_headers: ["*", authorization]');
+    expect(() => parseDocument(refused.requests[0]!.fix!.yaml, { prettyErrors: false }).toJS()).not.toThrow();
+    expect(parseDocument(refused.requests[0]!.fix!.yaml).errors).toEqual([]);
   });
 
   test('a request header not allowed by the preflight answer', () => {
@@ -244,7 +265,7 @@ describe('gatehouse explain (CLI)', () => {
     const { code, stdout } = await cli(['--request', 'OPTIONS https://fwd.example.test/x', '-H', `Origin: ${APP}`, '-H', 'Access-Control-Request-Method: PUT', '--format', 'json']);
     expect(code).toBe(0);
     const r = JSON.parse(stdout).requests[0];
-    expect(r).toMatchObject({ route: 'routes[4]', verdict: 'ok', step: null, fix: null, upstream_reached: true });
+    expect(r).toMatchObject({ route: 'routes[5]', verdict: 'ok', step: null, fix: null, upstream_reached: true });
     expect(r.message).toContain('the API answers it');
   });
 

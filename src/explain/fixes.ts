@@ -48,9 +48,11 @@ function preflightLines(route: RouteFacts, need: CorsNeed): string[] {
   if (forward) lines.push('mode: forward');
   lines.push(`allow_origins: ${flow(origins)}`);
   if (!forward) {
-    const methods = unique([...(pre?.methods ?? []), ...(need.method && !SIMPLE_METHODS.has(need.method) ? [need.method] : [])]);
+    // "*" already covers every method, and every header but Authorization.
+    const methods = unique([...(pre?.methods ?? []), ...(need.method && !SIMPLE_METHODS.has(need.method) && !pre?.methods.includes('*') ? [need.method] : [])]);
     if (methods.some((m) => !SIMPLE_METHODS.has(m))) lines.push(`allow_methods: ${flow(methods)}`);
-    const headers = uniqueCaseless([...(pre?.headers ?? []).filter((h) => !(need.credentials && h === '*')), ...(need.headers ?? [])]);
+    const anyHeader = pre?.headers.includes('*') === true;
+    const headers = uniqueCaseless([...(pre?.headers ?? []), ...(need.headers ?? []).filter((h) => !anyHeader || h.toLowerCase() === 'authorization')]);
     if (headers.length > 0) lines.push(`allow_headers: ${flow(headers)}`);
     // A route that only reads the trust cookie is of no use to another origin without it.
     if (need.credentials || pre?.credentials || (route.trustCookie && !route.headerJwt && !headers.some((h) => h.toLowerCase() === 'x-gatehouse-authorization'))) lines.push('allow_credentials: true');
@@ -126,8 +128,9 @@ function routeYaml(route: RouteFacts, entries: string[][]): string {
   return out;
 }
 
+/** A YAML flow list; `*` is quoted, as bare it starts an alias. */
 function flow(items: string[]): string {
-  return `[${items.join(', ')}]`;
+  return `[${items.map((i) => (i === '*' ? '"*"' : i)).join(', ')}]`;
 }
 
 function unique(items: string[]): string[] {

@@ -168,9 +168,11 @@ function whyRefused(route: RouteFacts, need: { origin: string; method: string; h
   if (!pre) return noPreflightPlugin(route);
   if (pre.mode === 'forward') return originAllowed(pre.origins, need.origin) ? 'mode: forward sent it to the API, which refused it' : `${need.origin} is not in allow_origins, so the preflight went through the auth plugins, which never see a cookie on a preflight`;
   if (!originAllowed(pre.origins, need.origin)) return `${need.origin} is not in the preflight plugin's allow_origins`;
-  if (!SIMPLE_METHODS.has(need.method) && !pre.methods.includes(need.method)) return `${need.method} is not in the preflight plugin's allow_methods`;
+  // The plugin answers "*" literally without credentials and names the request's own method and
+  // headers with them, so "*" covers any method either way; never Authorization (Fetch standard).
+  if (!SIMPLE_METHODS.has(need.method) && !pre.methods.includes(need.method) && !pre.methods.includes('*')) return `${need.method} is not in the preflight plugin's allow_methods`;
   const allowed = pre.headers.map((x) => x.toLowerCase());
-  const missing = need.headers.filter((x) => !allowed.includes(x) && !(allowed.includes('*') && !pre.credentials && x !== 'authorization'));
+  const missing = need.headers.filter((x) => !allowed.includes(x) && !(allowed.includes('*') && x !== 'authorization'));
   if (missing.length > 0) return `the preflight plugin's allow_headers lacks ${missing.join(', ')}`;
   return 'the preflight plugin refused it (see its allow_* options)';
 }

@@ -1,0 +1,36 @@
+// Gatehouse's own JS cost per request, in process: the gateway handles requests with fetch stubbed
+// (the stub's cost is measured alone and subtracted). Profile it: bun --cpu-prof bench/handle-micro.ts
+//   N=200000 bun bench/handle-micro.ts
+import { startGateway } from '../src/testing/index.ts';
+import { writeAccessLine } from '../src/server/access-log.ts';
+const N = Number(process.env.N ?? 200_000);
+const yaml = process.env.YAML ?? `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { public: true }\n`;
+const gw = await startGateway(yaml);
+const body = '{"ok":true}';
+const realFetch = globalThis.fetch;
+const stub = async () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': '11', date: 'x', connection: 'keep-alive' } });
+const nullSink = { write(_: string) {}, flush() {} };
+const mk = () => new Request('http://127.0.0.1:18080/x?y=1', { headers: { host: '127.0.0.1:18080', 'user-agent': 'wrk', accept: '*/*', cookie: 'a=b' } });
+const reqs = Array.from({ length: 1000 }, mk);
+async function one(i: number) {
+  const request = reqs[i % 1000]!;
+  const record: any = {};
+  const t0 = performance.now();
+  const response = await gw.server.gateway.handle(request, '127.0.0.1', record);
+  gw.admin.meter.record(record.route ?? 'none', response.status, (performance.now() - t0) / 1000);
+  writeAccessLine(nullSink, request, record.url, response.status, t0, record);
+  return response;
+}
+async function stubOnly() { return stub(); }
+globalThis.fetch = stub as any;
+for (let round = 0; round < 3; round++) {
+  let t = performance.now(); const c0 = process.cpuUsage();
+  for (let i = 0; i < N; i++) await stubOnly();
+  const base = (performance.now() - t) * 1000 / N;
+  t = performance.now();
+  for (let i = 0; i < N; i++) { const r = await one(i); if (i === 0 && r.status !== 200) console.log('status', r.status, await r.text()); }
+  const full = (performance.now() - t) * 1000 / N;
+  console.log(`round ${round}: stub ${base.toFixed(2)} us, handle+metrics+log ${full.toFixed(2)} us, gatehouse JS ${(full - base).toFixed(2)} us`);
+}
+globalThis.fetch = realFetch;
+await gw.stop();
