@@ -77,17 +77,41 @@ describe('passive health', () => {
     expect(slow.received).toHaveLength(3);
   });
 
-  test('every member out: 503 upstream_unavailable with Retry-After at once, not another attempt', async () => {
+  test('passive health never takes out the last member in (as nginx with one server): a lone refusing member gets a fast 502 each time', async () => {
     const g = await gateway(publicRoute([`http://127.0.0.1:${closedPort()}`]));
+    for (const path of ['/first', '/second', '/third']) {
+      const started = performance.now();
+      const response = await g.request(path);
+      expect(response.status).toBe(502);
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+  });
+
+  test('two refusing members: the first is taken out, the last one stays in', async () => {
+    const g = await gateway(publicRoute([`http://127.0.0.1:${closedPort()}`, `http://127.0.0.1:${closedPort()}`]));
+    const admin = adminOf(g);
     expect((await g.request('/first')).status).toBe(502);
+    const states = (await status(admin))[0]!.members.map((m) => m.state).sort();
+    expect(states).toEqual(['cooling_down', 'up']);
+    expect((await g.request('/second')).status).toBe(502);
+  });
+});
+
+describe('every member out', () => {
+  test('every member failing its checks: 503 upstream_unavailable with Retry-After at once, no attempt', async () => {
+    const a = checkedUpstream('a');
+    const g = await gateway(publicRoute([a.url], 'health_check: { path: /healthz, interval: 100ms, timeout: 1s, healthy: 2, unhealthy: 2 }'));
+    const admin = adminOf(g);
+    a.state.healthy = false;
+    await waitFor('a to be out', async () => (await status(admin))[0]!.members[0]!.state === 'failing_checks');
+    const before = a.served();
     const started = performance.now();
     const response = await g.request('/second');
     expect(performance.now() - started).toBeLessThan(1000);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ error: 'upstream_unavailable', request_id: response.headers.get('x-request-id')! });
-    const retryAfter = Number(response.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(2);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(a.served()).toBe(before);
   });
 });
 

@@ -17,7 +17,8 @@ export function rewriteLocation(value: string, mapper: ReverseMapper, externalOr
   if (trimmed.startsWith('/') && !trimmed.startsWith('//') && !trimmed.startsWith('/\\')) {
     const cut = firstOf(trimmed, '?#');
     const mapped = mapper.fromPath(trimmed.slice(0, cut));
-    return mapped === null ? value : mapped + trimmed.slice(cut);
+    // A mapped path that starts `//` or `/\` would send the browser to another host.
+    return mapped === null || /^\/[\t\n\r]*[/\\]/.test(mapped) ? value : mapped + trimmed.slice(cut);
   }
   let url: URL;
   try {

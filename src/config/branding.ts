@@ -52,6 +52,9 @@ export function logoUrlProblem(value: string): string | undefined {
   const url = new URL(value);
   if (url.protocol !== 'https:') return `${expected}; ${url.protocol} URLs are refused`;
   if (url.username || url.password) return `${expected}, without a user name or password`;
+  // The origin is written into the CSP, where `;` starts a directive and `,` another policy, and
+  // `*` is a wildcard; URL parsers let all three through in a host name.
+  if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$/.test(url.hostname)) return `${expected} ("${url.hostname}" is not a host name)`;
   return undefined;
 }
 

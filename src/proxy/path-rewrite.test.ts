@@ -84,3 +84,12 @@ describe('regexRewrite', () => {
     expect(items.publicPath('/item', '', '/item?id=5', '/items/5', '')).toBeNull();
   });
 });
+
+describe('regex_rewrite and the client query', () => {
+  test('a parameter the template sets cannot be set again by the client; others follow', () => {
+    const rewrite = regexRewrite(/^\/items\/(\d+)$/, template('/item?id=\\1&role=user'));
+    expect(rewrite.upstreamPath('/items/7', '?role=admin&x=1&id=9&ro%6Ce=admin&role+=ok')).toBe('/item?id=7&role=user&x=1&role+=ok');
+    expect(rewrite.upstreamPath('/items/7', '?x=1')).toBe('/item?id=7&role=user&x=1');
+    expect(rewrite.upstreamPath('/items/7', '')).toBe('/item?id=7&role=user');
+  });
+});

@@ -105,10 +105,32 @@ export function parseRewriteTemplate(template: string): RewriteTemplate | string
 // Characters a path may hold as data that a query reads as structure (`+` is a space in forms).
 const QUERY_STRUCTURE = /[&=+;]/g;
 
+/** Names of the parameters in a query string (`a=1&b&c=2` → a, b, c), decoded as forms read them. */
+function parameterNames(query: string): Set<string> {
+  return new Set(query.split('&').filter(Boolean).map((pair) => formDecode(pair.split('=', 1)[0]!)));
+}
+
+/** `query` without the parameters named in `names` (compared as decoded). */
+function withoutParameters(query: string, names: ReadonlySet<string>): string {
+  return query
+    .split('&')
+    .filter((pair) => pair !== '' && !names.has(formDecode(pair.split('=', 1)[0]!)))
+    .join('&');
+}
+
+function formDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
+}
+
 /**
  * `regex_rewrite`: the path is rebuilt from `template` with the groups `regex` captured from the
  * path as routing read it. Groups placed in the query have `&`, `=`, `+` and `;` escaped, so a
- * path cannot add query parameters. The request's query follows the template's (`&`-joined).
+ * path cannot add query parameters. The request's query follows the template's (`&`-joined),
+ * without the parameters the template sets.
  * Mapped back: only the exact path and query the upstream received (to the request's own).
  */
 export function regexRewrite(regex: RegExp, template: RewriteTemplate): PathRewrite {
@@ -130,7 +152,9 @@ export function regexRewrite(regex: RegExp, template: RewriteTemplate): PathRewr
       const path = fill(template.path, groups, false);
       if (/(^|\/)\.\.?(\/|$)/.test(canonicalForMatching(path))) return null;
       const own = template.query ? fill(template.query, groups, true) : '';
-      const theirs = search.slice(1);
+      // A parameter the template sets is the template's alone: frameworks that read the last of
+      // repeated parameters would otherwise let `?role=admin` override a fixed `role=user`.
+      const theirs = own ? withoutParameters(search.slice(1), parameterNames(own)) : search.slice(1);
       return path + (own && theirs ? `?${own}&${theirs}` : own || theirs ? `?${own || theirs}` : '');
     },
     publicPath(path, query, sent, pathname, search) {

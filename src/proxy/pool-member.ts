@@ -5,7 +5,7 @@ export interface PoolMember {
   base: URL;
   /** `base.pathname` without a trailing slash, prepended to every proxied path. */
   basePath: string;
-  /** `base` without user info, for logs, metrics and status. */
+  /** `base` without user info, query or fragment, for logs, metrics and status. */
   label: string;
   /** Until when (ms since the epoch) passive health keeps it out; 0 when it is in. */
   downUntil: number;
@@ -28,6 +28,9 @@ export function createMember(url: string): PoolMember {
   const shown = new URL(url);
   shown.username = '';
   shown.password = '';
+  // Never sent upstream (only the origin and path are), but may hold a key: not shown either.
+  shown.search = '';
+  shown.hash = '';
   return { base, basePath: base.pathname.replace(/\/+$/, ''), label: shown.href.replace(/\/$/, ''), downUntil: 0, healthy: true, healthyAgainAt: 0, timeouts: 0, inFlight: 0 };
 }
 

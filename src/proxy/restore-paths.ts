@@ -33,7 +33,9 @@ function mapLocation(value: string, map: PathMap, publicOrigin: string): string 
     const hash = cut(value, '#');
     const query = cut(value.slice(0, value.length - hash.length), '?');
     const mapped = map(value.slice(0, value.length - hash.length - query.length), query);
-    return mapped === null ? null : mapped + hash;
+    // `/app//evil.example` is this origin's; mapped to `//evil.example` it is another host's
+    // (browsers also read `/\` as `//` and drop tabs and line breaks first).
+    return mapped === null || /^\/[\t\n\r]*[/\\]/.test(mapped) ? null : mapped + hash;
   }
   if (!value.toLowerCase().startsWith(publicOrigin.toLowerCase() + '/') || !URL.canParse(value)) return null;
   const url = new URL(value);

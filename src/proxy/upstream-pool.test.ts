@@ -31,8 +31,16 @@ describe('UpstreamPool', () => {
     expect(pool.retryAfterSeconds(10_400)).toBe(1);
   });
 
+  test('the last member in is never taken out passively; it keeps its last error', () => {
+    const pool = new UpstreamPool('http://a.test', 1000);
+    pool.sending(pool.members[0]!);
+    pool.failed(pool.members[0]!, refused, silentLogger);
+    expect(pool.status('routes[0]', 'http://x.test').members[0]).toMatchObject({ healthy: true, state: 'up', last_error: 'connection refused' });
+    expect(pool.order()).toHaveLength(1);
+  });
+
   test('status hides credentials in upstream URLs and says why a member is out', () => {
-    const pool = new UpstreamPool('http://user:secret@a.test:8080/base', 1000);
+    const pool = new UpstreamPool(['http://user:secret@a.test:8080/base', 'http://b.test'], 1000);
     pool.sending(pool.members[0]!);
     pool.failed(pool.members[0]!, refused, silentLogger);
     const status = pool.status('routes[0]', 'http://x.test');

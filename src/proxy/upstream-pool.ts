@@ -94,11 +94,15 @@ export class UpstreamPool implements Upstream {
     if (member.timeouts !== 0) member.timeouts = 0;
   }
 
-  /** `member` did not answer within the timeout; the third time in a row takes it out. */
-  timedOut(member: PoolMember, log: Logger): void {
+  /**
+   * `member` did not answer within the timeout; the third time in a row takes it out. A request
+   * with a body may have been slowed by its client: `countsAgainstMember: false` then.
+   */
+  timedOut(member: PoolMember, log: Logger, options: { countsAgainstMember?: boolean } = {}): void {
     member.inFlight--;
     member.meters?.error('timeout');
     this.noteError(member, `timed out after ${this.timeoutMs} ms`);
+    if (options.countsAgainstMember === false) return;
     if (++member.timeouts >= TIMEOUTS_TO_COOL_DOWN) this.coolDown(member, TIMED_OUT_COOL_DOWN_MS, `${member.timeouts} timeouts in a row`, log);
   }
 
@@ -113,8 +117,12 @@ export class UpstreamPool implements Upstream {
   }
 
   private coolDown(member: PoolMember, ms: number, reason: string, log: Logger): void {
-    const wasIn = member.downUntil <= Date.now();
-    member.downUntil = Date.now() + ms;
+    const now = Date.now();
+    // Like nginx with a single server: passive health never takes out the last member in, so a
+    // burst of failures (or a client provoking them) cannot turn a flaky upstream into 503s for all.
+    if (!this.members.some((other) => other !== member && isAvailable(other, now))) return;
+    const wasIn = member.downUntil <= now;
+    member.downUntil = now + ms;
     if (wasIn) log.warn('upstream member taken out for a while', { upstream: member.label, reason, for_ms: ms });
   }
 

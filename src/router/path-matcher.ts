@@ -36,6 +36,11 @@ export function compileRegexMatch(source: string): PathMatch | { problem: string
   }
   const hazard = regexHazard(source);
   if (hazard) return { problem: `regex "${source}" is refused at "${hazard.part}": ${hazard.why}` };
+  // The lenient reading runs `folded`, where `x|X` is one letter twice: checked as it runs.
+  const foldedHazard = regexHazard(source, { ignoreCase: true });
+  if (foldedHazard) {
+    return { problem: `regex "${source}" is refused at "${foldedHazard.part}" once case is ignored (as when Gatehouse checks whether a case-folding server would read the path as another route): ${foldedHazard.why}` };
+  }
   return { kind: 'regex', source, regex, folded, groups: new RegExp(`${source}|`, 'u').exec('')!.length - 1 };
 }
 

@@ -14,18 +14,23 @@
  *   `(\w+\s?)*`, `(.+/)+`. Fine: `(/[^/]+)*`, `([^/]+/)*`, `(a+b)*`;
  * - an alternation inside a repetition whose branches can start alike: `(a|a)*`, `(a|ab)+`,
  *   `(\d|[0-9a-f])+`. Fine: `(a|b)*`, `(/x|/y)*` (they differ at their second character);
- * - two parts of a sequence, each with an unbounded repetition, that can share the text
- *   between them in several ways: `.*.*`, `\d+\d*`, `a*aa*`, `(.*)/(.*)` (polynomial, but with
- *   paths of several kilobytes that is seconds). Fine: `([^/]*)/(.*)`, `(\d+)/(.*)` (the `/`
+ * - two parts of a sequence, each with a repetition of variable count (`*`, `+`, `?`, `{0,9}`),
+ *   that can share the text between them in several ways: `.*.*`, `\d+\d*`, `a*aa*`,
+ *   `(.*)/(.*)`, `.{0,3000}.{0,3000}` (polynomial, but with paths of several kilobytes that is
+ *   seconds; `a?a?…aa` is exponential). Fine: `([^/]*)/(.*)`, `(\d+)/(.*)` (the `/`
  *   separates them), `(?:[^/]+/)*[^/]+` (the first ends with a `/` the second never holds).
  */
 import { intersects, parseRegex, RegexRefusal, union, type CharSet, type RegexNode } from './regex-syntax.ts';
 
-/** Why `source` is refused (`part` is the offending text), or null when it is safe to run. */
-export function regexHazard(source: string): { part: string; why: string } | null {
+/**
+ * Why `source` is refused (`part` is the offending text), or null when it is safe to run. With
+ * `ignoreCase`, for running it with the `i` flag, where `x` also matches `X` (and `k` the Kelvin
+ * sign): `(x|X)+` is only safe case-sensitively.
+ */
+export function regexHazard(source: string, options: { ignoreCase?: boolean } = {}): { part: string; why: string } | null {
   let tree: RegexNode;
   try {
-    tree = parseRegex(source);
+    tree = parseRegex(source, options);
   } catch (error) {
     if (error instanceof RegexRefusal) return { part: error.part, why: error.why };
     throw error;
@@ -73,7 +78,7 @@ function repeatHazard(repeat: Extract<RegexNode, { type: 'repeat' }>): { part: s
 }
 
 /**
- * `.*.*`, `a*aa*`, `(.*)/(.*)`: two parts of a sequence that each hold an unbounded repetition,
+ * `.*.*`, `a*aa*`, `(.*)/(.*)`, `a?a?aa`: two parts of a sequence that each hold a repetition of variable count,
  * where the text between can be split between them in more than one way. The split is unique,
  * and the pair fine, when one of these holds (`M` is what lies between):
  * - the first always ends with a character neither `M` nor the second holds (`a+=b+`);
@@ -85,10 +90,10 @@ function ambiguousSplit(seq: readonly RegexNode[]): { part: string; why: string 
   const items = seq.flatMap(inline);
   for (let i = 0; i < items.length; i++) {
     const a = items[i]!;
-    if (!hasUnbounded(a)) continue;
+    if (!hasVariable(a)) continue;
     for (let j = i + 1; j < items.length; j++) {
       const b = items[j]!;
-      if (!hasUnbounded(b)) continue;
+      if (!hasVariable(b)) continue;
       const between = items.slice(i + 1, j);
       const middle = between.reduce<CharSet>((set, n) => union(set, chars(n)), []);
       const [charsA, charsB] = [chars(a), chars(b)];
@@ -97,7 +102,7 @@ function ambiguousSplit(seq: readonly RegexNode[]): { part: string; why: string 
         !intersects(first(b), union(middle, charsA)) ||
         between.some((n) => !nullable(n) && (!intersects(chars(n), charsA) || !intersects(chars(n), charsB)));
       if (!unique) {
-        return { part: `${text(a)}…${text(b)}`, why: 'two unbounded repetitions in one sequence can share the text between them in many ways, so a failing match tries every split (slow on a long path); let a character only one of them matches separate them, e.g. [^/]* for a segment' };
+        return { part: `${text(a)}…${text(b)}`, why: 'two repetitions of variable count in one sequence can share the text between them in many ways, so a failing match tries every split (slow on a long path); let a character only one of them matches separate them, e.g. [^/]* for a segment' };
       }
     }
   }
@@ -111,8 +116,9 @@ function inline(node: RegexNode): RegexNode[] {
   return [node];
 }
 
-function hasUnbounded(node: RegexNode): boolean {
-  return [node, ...descendants(node)].some((n) => n.type === 'repeat' && n.max === Infinity);
+// Bounded counts split a text as many ways (`.{0,3000}.{0,3000}.{0,3000}x`, `a?a?a?…aaa`).
+function hasVariable(node: RegexNode): boolean {
+  return [node, ...descendants(node)].some((n) => n.type === 'repeat' && n.max > n.min);
 }
 
 function text(node: RegexNode): string {
@@ -144,8 +150,13 @@ function leadingSets(node: RegexNode): CharSet[] {
   if (node.type === 'repeat' && node.min === node.max && node.min > 0) return Array.from({ length: node.min }, () => leadingSets(node.body)).flat();
   if (node.type === 'seq') {
     const out: CharSet[] = [];
-    for (const item of node.items) {
+    for (const [k, item] of node.items.entries()) {
       if (item.type === 'assertion') continue;
+      // `\d?b` can start with `b`: past an optional item, what follows it can start the branch.
+      if (nullable(item)) {
+        out.push(first({ type: 'seq', items: node.items.slice(k) }));
+        break;
+      }
       const lead = leadingSets(item);
       out.push(...lead);
       if (!fixedWidthOne(item)) break;
