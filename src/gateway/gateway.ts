@@ -10,6 +10,7 @@ import { traceContextOf } from '../http/trace-context.ts';
 import type { Logger, PluginInstance, RouteInfo } from '../plugin-api/index.ts';
 import { Context } from '../pipeline/context.ts';
 import { denialOf } from '../policy/denials.ts';
+import { RouteTarget } from '../proxy/route-target.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
 import { compileHostPattern } from '../router/host-pattern.ts';
 import { resolveRoute } from '../router/resolve-route.ts';
@@ -162,7 +163,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       route: route.info,
       // The route's own request headers travel with its upstream: a plugin that sends the request
       // elsewhere (path-prefix) starts from fresh headers, so they never leak to another service.
-      upstream: { upstream: route.upstream, path: path + url.search, headers: new Headers(route.setRequestHeaders), passIdentityHeaders: route.passIdentityHeaders },
+      upstream: new RouteTarget(route.upstream, path + url.search, route.setRequestHeaders, route.passIdentityHeaders),
       trace,
       log: deps.log,
       upgrade,

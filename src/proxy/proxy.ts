@@ -1,6 +1,7 @@
 import type { RequestContext, Upstream } from '../plugin-api/index.ts';
 import { stripHopByHop } from './hop-by-hop.ts';
 import { retryPlan } from './retry.ts';
+import { RouteTarget } from './route-target.ts';
 import { UpstreamPool, type PoolMember } from './upstream-pool.ts';
 import { isWebSocketRequest, upgradedResponse, type TunnelData } from './websocket.ts';
 
@@ -165,7 +166,9 @@ export async function proxyRequest(
     } catch (error) {
       clearTimeout(timer);
       if (abort.signal.aborted) {
-        pool.timedOut(member, ctx.log);
+        // The timeout runs while the body arrives, so a client sending it slowly times out; that
+        // says nothing of the member and must not take it out for everyone.
+        pool.timedOut(member, ctx.log, { countsAgainstMember: !hasBody });
         ctx.log.warn('upstream timed out', { upstream: url, timeout_ms: pool.timeoutMs });
         return ctx.error(504, 'upstream_timeout');
       }
@@ -205,7 +208,8 @@ function upstreamRequestHeaders(ctx: RequestContext, route: ProxyRoute): Headers
   const length = typeof present['content-length'] === 'string' && present['content-length'].includes(',') ? headers.get('content-length') : null;
   if (length?.includes(',')) headers.set('content-length', length.split(',', 1)[0]!.trim());
   for (const name of route.removeRequestHeaders) headers.delete(name);
-  for (const [name, value] of ctx.upstream.headers) headers.set(name, value);
+  const target = ctx.upstream;
+  for (const [name, value] of target instanceof RouteTarget ? target.entries() : target.headers) headers.set(name, value);
   const url = ctx.url;
   headers.set('x-forwarded-for', ctx.clientIp);
   headers.set('x-forwarded-proto', url.protocol.slice(0, -1));
