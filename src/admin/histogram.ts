@@ -30,9 +30,13 @@ export class Series implements HistogramSeries {
 
   /**
    * The Prometheus series of this label set (`labels` formatted, e.g. `{route="a"}` or ``), by
-   * the text that follows the family name: `_bucket{…,le="0.1"}` (cumulative), `_sum…`, `_count…`.
+   * the text that follows the family name: `_bucket{…,le="0.1"}` (cumulative), `_sum…`, `_count…`;
+   * none before the first observation.
    */
   samples(labels: string): [string, number][] {
+    // A series nothing was observed in is left out: routes are many, and each member's series
+    // exists from the start (10,000 routes would otherwise send 160,000 zeros every second).
+    if (this.count === 0) return [];
     const out: [string, number][] = [];
     const open = labels === '' ? '{' : `${labels.slice(0, -1)},`;
     let cumulative = 0;

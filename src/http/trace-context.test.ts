@@ -50,11 +50,12 @@ describe('trace context', () => {
     expect(traceContextOf(VALID, 'a='.padEnd(600, 'x')).traceId).toBe('0af7651916cd43dd8448eb211c80319c');
   });
 
-  test("Gatehouse's span id comes from the request id; a request id of another shape gets a random one", () => {
-    expect(traceContextOf(null, null, '6f90469d-e630-4614-ab94-5a86a12b7d54').spanId).toBe('6f90469de6304614');
-    expect(traceContextOf(VALID, null, '6f90469d-e630-4614-ab94-5a86a12b7d54').traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-6f90469de6304614-01');
-    expect(traceContextOf(null, null, 'req-test').spanId).toMatch(/^[0-9a-f]{16}$/);
-    expect(traceContextOf(null, null, '00000000-0000-0000-0000-000000000000').spanId).not.toBe('0000000000000000');
+  test('a trace started here takes the request id without dashes as its id', () => {
+    const trace = traceContextOf(null, null, '6f90469d-e630-4614-ab94-5a86a12b7d54');
+    expect(trace.traceId).toBe('6f90469de6304614ab945a86a12b7d54');
+    expect(trace.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(traceContextOf(null, null, 'req-test').traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceContextOf(null, null, '00000000-0000-0000-0000-000000000000').traceId).not.toBe('00000000000000000000000000000000');
   });
 
   test('ids stay distinct across many draws (the random pool refills)', () => {

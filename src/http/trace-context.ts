@@ -14,30 +14,33 @@ const ALL_ZERO = /^0+$/;
 const MAX_TRACESTATE = 512;
 
 /**
- * The trace a request belongs to, from its `traceparent` and `tracestate` headers. Gatehouse's
- * span id is taken from `requestId` (a random UUID, sent upstream anyway as `X-Request-Id`), so
- * no randomness is drawn for it.
+ * The trace a request belongs to, from its `traceparent` and `tracestate` headers. A new trace
+ * takes `requestId` (a random UUID) without its dashes as its id, so a trace started here and
+ * its access line share one value and no randomness is drawn for it.
  */
 export function traceContextOf(traceparent: string | null, tracestate: string | null, requestId: string = crypto.randomUUID()): TraceContext {
-  const spanId = spanIdOf(requestId);
+  const spanId = newSpanId();
   const m = traceparent === null ? null : TRACEPARENT.exec(traceparent.trim());
   if (m && m[1] !== 'ff' && (m[1] !== '00' || m[5] === undefined) && !ALL_ZERO.test(m[2]!) && !ALL_ZERO.test(m[3]!)) {
     const state = tracestate !== null && tracestate.length <= MAX_TRACESTATE && !/[\r\n\0]/.test(tracestate) ? tracestate : undefined;
     return { traceId: m[2]!, spanId, parentSpanId: m[3]!, traceparent: `00-${m[2]}-${spanId}-${m[4]}`, tracestate: state };
   }
-  // A UUID v4 without its dashes is 32 hex digits, 122 of them random bits, never all zero.
-  const traceId = crypto.randomUUID().replaceAll('-', '');
+  const traceId = traceIdOf(requestId);
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
+/** A UUID v4 without its dashes: 32 hex digits, 122 random bits, never all zero. */
+function traceIdOf(requestId: string): string {
+  const id = requestId.length === 36 ? requestId.replaceAll('-', '') : '';
+  return /^[0-9a-f]{32}$/.test(id) && !ALL_ZERO.test(id) ? id : crypto.randomUUID().replaceAll('-', '');
+}
+
 /**
- * 16 hex digits from a UUID's first three groups (`8-4-4`): random but for the version digit,
- * which also keeps it from being all zero. Any other id gets a random span id.
+ * 64 bits for Gatehouse's span. A span id only has to differ from the other spans of its trace,
+ * not be secret, so `Math.random` serves (never all zero: the first half is at least 1).
  */
-function spanIdOf(requestId: string): string {
-  if (requestId.length === 36 && requestId.charCodeAt(8) === 45 && requestId.charCodeAt(13) === 45) {
-    const id = requestId.slice(0, 8) + requestId.slice(9, 13) + requestId.slice(14, 18);
-    if (/^[0-9a-f]{16}$/.test(id) && !ALL_ZERO.test(id)) return id;
-  }
-  return crypto.randomUUID().replaceAll('-', '').slice(0, 16);
+function newSpanId(): string {
+  const high = 1 + Math.floor(Math.random() * 0xffffffff);
+  const low = Math.floor(Math.random() * 0x100000000);
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
 }
