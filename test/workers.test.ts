@@ -1,14 +1,17 @@
 /**
  * `workers: N`: N processes serve the same port (SO_REUSEPORT); one that dies is restarted while
  * the others keep serving. Which process answered is told by a plugin that stamps its pid. The
- * supervisor's admin `/metrics` sums the workers' counters.
+ * supervisor's admin `/metrics` sums the workers' counters and shows each worker's gauges; its
+ * `/status` (and `gatehouse status`) lists each worker's upstream members.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUpstream, type TestUpstream } from './support/gateway.ts';
-import { BUN, MAIN, freePort, spawnProcess, type Spawned } from './support/process.ts';
+import { BUN, MAIN, freePort, runCli, spawnProcess, type Spawned } from './support/process.ts';
+import { closedPort } from './support/raw-http.ts';
+import type { RouteUpstreamStatus } from '../src/admin/upstream-status.ts';
 
 setDefaultTimeout(60_000);
 
@@ -34,8 +37,11 @@ function upstream(): TestUpstream {
   return u;
 }
 
-/** Starts `gatehouse run` (the supervisor) on a config with `workers`; returns it and its port. */
-function startSupervisor(workers: string | number, to: string, options: { adminPort?: number } = {}): { gh: Spawned; port: number } {
+/**
+ * Starts `gatehouse run` (the supervisor) on a config with `workers`; returns it and its port.
+ * `routeKeys` are added to the route (YAML, one key a line).
+ */
+function startSupervisor(workers: string | number, to: string, options: { adminPort?: number; routeKeys?: string } = {}): { gh: Spawned; port: number } {
   const port = freePort();
   const admin = options.adminPort ? `admin: { listen: "127.0.0.1:${options.adminPort}" }\n` : '';
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-workers-test-'));
@@ -49,6 +55,7 @@ ${admin}routes:
     to: ${to}
     policy: { public: true }
     plugins: [{ use: ./pid.ts }]
+${(options.routeKeys ?? '').replace(/^(?=.)/gm, '    ')}
 `,
   );
   const gh = spawnProcess([BUN, MAIN, 'run', '-c', join(dir, 'gatehouse.yaml')], { cwd: dir });
@@ -172,6 +179,69 @@ describe('workers', () => {
     expect(metrics['gatehouse_worker_up{worker="1"}']).toBe(1);
     expect(metrics['gatehouse_worker_up{worker="2"}']).toBe(1);
     expect(metrics['gatehouse_worker_requests_total{worker="1"}']! + metrics['gatehouse_worker_requests_total{worker="2"}']!).toBe(sent);
+
+    gh.kill('SIGTERM');
+    expect(await gh.exited).toBe(0);
+  });
+
+  test("the supervisor's /status lists every worker's upstream members, /metrics their health by worker, and gatehouse status prints both", async () => {
+    const good = upstream();
+    const dead = `http://127.0.0.1:${closedPort()}`;
+    const adminPort = freePort();
+    const admin = `http://127.0.0.1:${adminPort}`;
+    const { gh, port } = startSupervisor(2, `[${dead}, ${good.url}]`, {
+      adminPort,
+      routeKeys: 'health_check: { path: /, interval: 100ms, timeout: 1s, healthy: 1, unhealthy: 1 }',
+    });
+    await waitFor(() => listening(gh) === 2, 30_000, 'two workers listening', gh);
+    // Both workers answer (the dead member is skipped, then left out by its checks, which keep it
+    // out for as long as it is dead: a refusal alone would let it back in after 2 s).
+    expect((await collectPids(port, 2)).size).toBe(2);
+
+    type Status = { workers?: { worker: number; routes: RouteUpstreamStatus[] }[]; routes?: unknown };
+    let status: Status = {};
+    const deadOutEverywhere = async () => {
+      status = (await (await fetch(`${admin}/status`)).json()) as Status;
+      return status.workers?.length === 2 && status.workers.every((w) => w.routes[0]?.members[0]?.state === 'failing_checks');
+    };
+    await waitFor(deadOutEverywhere, 10_000, 'both workers to list the dead member out', gh);
+    expect(status.routes).toBeUndefined();
+    expect(status.workers!.map((w) => w.worker)).toEqual([1, 2]);
+    for (const w of status.workers!) {
+      expect(w.routes).toHaveLength(1);
+      expect(w.routes[0]).toMatchObject({ route: 'routes[0]', from: 'http://api.example.test', health_check: true });
+      expect(w.routes[0]!.members).toMatchObject([
+        { upstream: dead, healthy: false, state: 'failing_checks' },
+        { upstream: good.url, healthy: true, state: 'up' },
+      ]);
+    }
+
+    // The gauge once per worker, never summed or without its worker.
+    const metrics = await scrape(adminPort);
+    const healthy = Object.entries(metrics).filter(([series]) => series.startsWith('gatehouse_upstream_healthy'));
+    expect(Object.fromEntries(healthy)).toEqual({
+      [`gatehouse_upstream_healthy{route="routes[0]",upstream="${dead}",worker="1"}`]: 0,
+      [`gatehouse_upstream_healthy{route="routes[0]",upstream="${good.url}",worker="1"}`]: 1,
+      [`gatehouse_upstream_healthy{route="routes[0]",upstream="${dead}",worker="2"}`]: 0,
+      [`gatehouse_upstream_healthy{route="routes[0]",upstream="${good.url}",worker="2"}`]: 1,
+    });
+
+    const cli = await runCli(['status', '--admin', admin], { timeoutMs: 15_000 });
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const lines = cli.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^WORKER\s+ROUTE\s+FROM\s+UPSTREAM\s+STATE\s+IN FLIGHT\s+LAST ERROR$/);
+    const member = (worker: number, url: string, state: string) => new RegExp(`^${worker}\\s+routes\\[0\\]\\s+http://api\\.example\\.test\\s+${url}\\s+${state}`);
+    expect(lines.slice(1, -1)).toHaveLength(4);
+    expect(lines[1]).toMatch(member(1, dead, 'failing_checks'));
+    expect(lines[2]).toMatch(member(2, dead, 'failing_checks'));
+    expect(lines[3]).toMatch(member(1, good.url, 'up'));
+    expect(lines[4]).toMatch(member(2, good.url, 'up'));
+    expect(lines.at(-1)).toBe('2 workers, 2 members, 1 out');
+
+    const json = await runCli(['status', '--admin', admin, '--json'], { timeoutMs: 15_000 });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as Status).workers!.map((w) => w.worker)).toEqual([1, 2]);
 
     gh.kill('SIGTERM');
     expect(await gh.exited).toBe(0);

@@ -8,11 +8,12 @@ interface CounterFamily {
 }
 
 /**
- * Every counter and histogram of one process as plain data (it crosses IPC from a worker to the
- * supervisor): by metric name, the help text and the values by formatted label set (`` for none;
- * a histogram's by `_bucket{…}`, `_sum{…}`, `_count{…}`, all cumulative, so they add up too).
+ * Every metric of one process as plain data (it crosses IPC from a worker to the supervisor): by
+ * metric name, the help text and the values by formatted label set (`` for none; a histogram's by
+ * `_bucket{…}`, `_sum{…}`, `_count{…}`, all cumulative, so they add up too). A gauge's values are
+ * read when the snapshot is taken and are this process's state: they do not add up.
  */
-export type MetricsSnapshot = Record<string, { help: string; type?: 'counter' | 'histogram'; values: Record<string, number> }>;
+export type MetricsSnapshot = Record<string, { help: string; type?: 'counter' | 'histogram' | 'gauge'; values: Record<string, number> }>;
 
 /** A counter that can also hand out an incrementer for one fixed label set, formatted once. */
 export interface BindableCounter extends Counter {
@@ -73,8 +74,8 @@ export class Metrics {
   }
 
   /**
-   * A gauge whose samples `read` gives when `/metrics` is rendered. This process's state only:
-   * gauges are not in `snapshot()`, so a workers' supervisor does not add them up.
+   * A gauge whose samples `read` gives when `/metrics` is rendered or a snapshot is taken. This
+   * process's state only: a workers' supervisor shows each worker's with a `worker` label.
    */
   gauge(name: string, help: string, read: () => Iterable<readonly [labels: Record<string, string>, value: number]>): void {
     checkName(name);
@@ -84,16 +85,22 @@ export class Metrics {
   render(): string {
     const counters = [...this.families].map(([name, { help, values }]) => [name, { help, type: 'counter', values }] as const);
     const histograms = [...this.histograms].map(([name, { help, series }]) => [name, { help, type: 'histogram', values: histogramSamples(series) }] as const);
-    const gauges = [...this.gauges].map(([name, { help, read }]) => [name, { help, type: 'gauge', values: [...read()].map(([labels, value]) => [formatLabels(labels), value] as const) }] as const);
+    const gauges = [...this.gauges].map(([name, { help, read }]) => [name, { help, type: 'gauge', values: gaugeSamples(read) }] as const);
     return renderFamilies([...counters, ...histograms, ...gauges]);
   }
 
-  snapshot(): MetricsSnapshot {
+  /** `gauges: false` leaves the gauges out (they can be large: one series per route member). */
+  snapshot(options: { gauges?: boolean } = {}): MetricsSnapshot {
     const out: MetricsSnapshot = {};
     for (const [name, { help, values }] of this.families) out[name] = { help, values: Object.fromEntries(values) };
     for (const [name, { help, series }] of this.histograms) out[name] = { help, type: 'histogram', values: Object.fromEntries(histogramSamples(series)) };
+    if (options.gauges !== false) for (const [name, { help, read }] of this.gauges) out[name] = { help, type: 'gauge', values: Object.fromEntries(gaugeSamples(read)) };
     return out;
   }
+}
+
+function gaugeSamples(read: () => Iterable<readonly [Record<string, string>, number]>): [string, number][] {
+  return [...read()].map(([labels, value]) => [formatLabels(labels), value]);
 }
 
 function histogramSamples(series: Map<string, Series>): [string, number][] {
@@ -106,5 +113,5 @@ function checkName(name: string): void {
 
 function formatLabels(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
-  return `{${parts.join(',')}}`;
+  return parts.length ? `{${parts.join(',')}}` : '';
 }

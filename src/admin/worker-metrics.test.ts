@@ -32,6 +32,25 @@ describe('worker metrics', () => {
     expect(structuredClone(metrics.snapshot())).toEqual({ x_total: { help: 'X.', values: { '{a="b"}': 2 } }, y_total: { help: 'Y.', values: { '': 1 } } });
   });
 
+  test('a snapshot holds gauges, read when it is taken', () => {
+    const metrics = new Metrics();
+    let healthy = 1;
+    metrics.gauge('g', 'G.', () => [[{ route: 'r', upstream: 'http://u' }, healthy]]);
+    expect(metrics.snapshot()).toEqual({ g: { help: 'G.', type: 'gauge', values: { '{route="r",upstream="http://u"}': 1 } } });
+    healthy = 0;
+    expect(structuredClone(metrics.snapshot()).g!.values).toEqual({ '{route="r",upstream="http://u"}': 0 });
+  });
+
+  test("a push without gauges keeps the worker's gauges from its last answer", () => {
+    const totals = createWorkerMetrics({ slots: 1 });
+    const id = totals.started(0);
+    const full = new Metrics();
+    full.gauge('g', 'G.', () => [[{ a: 'b' }, 5]]);
+    totals.report(0, id, full.snapshot());
+    totals.report(0, id, full.snapshot({ gauges: false }));
+    expect(samples(totals.render(own()))['g{a="b",worker="1"}']).toBe(5);
+  });
+
   test('histograms add up across workers bucket by bucket, and render as histograms', () => {
     const worker = (values: number[]) => {
       const admin = createAdminState();
@@ -143,5 +162,62 @@ describe('worker metrics', () => {
     const s = samples(totals.render(own()));
     expect(s['gatehouse_requests_total{route="api",code="2xx"}']).toBe(2);
     expect(s['gatehouse_requests_total{route="api",code="5xx"}']).toBe(3);
+  });
+
+  test("gauges are not summed: each live worker's series shows with its worker label, an exited worker's not at all", () => {
+    const healthy = 'gatehouse_upstream_healthy';
+    const worker = (values: number[], extra: Record<string, number> = {}) => {
+      const metrics = new Metrics();
+      metrics.counter('gatehouse_requests_total', 'Requests.').inc({ code: '2xx' });
+      metrics.gauge(healthy, 'Healthy.', () => values.map((v, i) => [{ route: 'routes[0]', upstream: `http://10.0.0.${i + 5}:8080` }, v] as const));
+      for (const [name, value] of Object.entries(extra)) metrics.gauge(name, 'Unlabelled.', () => [[{}, value]]);
+      return metrics.snapshot();
+    };
+    const totals = createWorkerMetrics({ slots: 3 });
+    const [a, b, c] = [totals.started(0), totals.started(1), totals.started(2)];
+    totals.report(0, a, worker([1, 0], { pending: 4 }));
+    totals.report(1, b, worker([1, 1], { pending: 2 }));
+    totals.report(2, c, worker([0, 0]));
+    const supervisor = new Metrics();
+    supervisor.gauge('pending', 'Unlabelled.', () => [[{}, 7]]);
+    let text = totals.render(supervisor.snapshot());
+    let s = samples(text);
+    expect(s).toMatchObject({
+      'gatehouse_requests_total{code="2xx"}': 3,
+      'gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.5:8080",worker="1"}': 1,
+      'gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.6:8080",worker="1"}': 0,
+      'gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.5:8080",worker="2"}': 1,
+      'gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.6:8080",worker="2"}': 1,
+      'gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.6:8080",worker="3"}': 0,
+      // The supervisor's own gauge as it is; a worker's unlabelled one gets just the worker label.
+      pending: 7,
+      'pending{worker="1"}': 4,
+      'pending{worker="2"}': 2,
+    });
+    expect(Object.keys(s).filter((k) => k.startsWith(healthy))).toHaveLength(6);
+    expect(text.match(/# TYPE gatehouse_upstream_healthy gauge/g)).toHaveLength(1);
+    expect(text.match(/# TYPE pending gauge/g)).toHaveLength(1);
+
+    // A worker that exited takes its gauges with it; its counts stay, and so does a report it sent late.
+    totals.exited(1, b);
+    totals.report(1, b, worker([0, 0]));
+    s = samples(totals.render(new Metrics().snapshot()));
+    expect(Object.keys(s).filter((k) => k.includes('worker="2"') && !k.startsWith('gatehouse_worker_'))).toEqual([]);
+    expect(s['gatehouse_requests_total{code="2xx"}']).toBe(3);
+
+    // Its replacement shows only its own gauges, never added to the old ones.
+    const d = totals.started(1);
+    totals.report(1, d, worker([0, 1]));
+    text = totals.render(new Metrics().snapshot());
+    s = samples(text);
+    expect(s['gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.5:8080",worker="2"}']).toBe(0);
+    expect(s['gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.6:8080",worker="2"}']).toBe(1);
+    expect(s['gatehouse_upstream_healthy{route="routes[0]",upstream="http://10.0.0.6:8080"}']).toBeUndefined();
+
+    // With every worker gone, no gauge series is left (none kept, none summed).
+    totals.exited(0, a);
+    totals.exited(2, c);
+    totals.exited(1, d);
+    expect(Object.keys(samples(totals.render(new Metrics().snapshot()))).filter((k) => k.startsWith(healthy))).toEqual([]);
   });
 });

@@ -69,7 +69,7 @@ export async function runCommand(args: string[]): Promise<number> {
     adminConfig && !process.env.GATEHOUSE_WORKER
       ? startAdminServer(adminConfig.listen, admin, { sessions: adminSessionsHandler({ token: adminConfig.token, registry: () => server.gateway.sessionRegistry }) })
       : undefined;
-  const reporter = process.env.GATEHOUSE_WORKER ? reportMetricsToSupervisor(admin.metrics) : undefined;
+  const reporter = process.env.GATEHOUSE_WORKER ? reportMetricsToSupervisor(admin) : undefined;
   process.on('SIGHUP', () => void server.reload());
   return new Promise((resolve) => {
     let stopping = false;

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { RouteUpstreamStatus } from '../admin/upstream-status.ts';
+import type { RouteUpstreamStatus, UpstreamMemberStatus } from '../admin/upstream-status.ts';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
+import type { WorkerUpstreamStatus } from '../server/supervisor-metrics.ts';
 import { configPath } from './config-path.ts';
 
 export const statusHelp = `Usage: gatehouse status [-c FILE | --admin URL] [--json]
@@ -10,6 +11,10 @@ Asks a running Gatehouse's admin listener (GET /status) how its upstreams are: f
 route, each upstream member, whether requests go to it (up, cooling_down after refusals or
 timeouts, failing_checks), requests waiting on it, and its last error. The listener's address
 is admin.listen of the config.
+
+With workers above 1 every worker keeps its own view of the upstreams: the table gets a WORKER
+column, with each member's rows together (one per worker), and the last line counts the
+workers, and a member as out when it is out on any of them.
 
 Exit status: 0 answered, 1 the config has no admin listener or it could not be asked, 2 usage.
 
@@ -40,12 +45,13 @@ export async function statusCommand(args: string[]): Promise<number> {
     console.error(`gatehouse status: cannot reach the admin listener at ${base}: ${(error as Error).message}`);
     return 1;
   }
-  const body = (await response.json().catch(() => null)) as { routes?: RouteUpstreamStatus[]; message?: string } | null;
-  if (!response.ok || !Array.isArray(body?.routes)) {
+  const body = (await response.json().catch(() => null)) as { routes?: RouteUpstreamStatus[]; workers?: WorkerUpstreamStatus[]; message?: string } | null;
+  const workers = Array.isArray(body?.workers) && body.workers.every((w) => typeof w?.worker === 'number' && Array.isArray(w.routes)) ? body.workers : undefined;
+  if (!response.ok || (!workers && !Array.isArray(body?.routes))) {
     console.error(`gatehouse status: ${base}/status answered ${response.status}${body?.message ? `: ${body.message}` : ''}`);
     return 1;
   }
-  console.log(values.json ? JSON.stringify(body, null, 2) : statusTable(body.routes));
+  console.log(values.json ? JSON.stringify(body, null, 2) : workers ? workersStatusTable(workers) : statusTable(body!.routes!));
   return 0;
 }
 
@@ -70,22 +76,52 @@ function adminUrl(file: string | undefined): string | undefined {
 /** What comes from the listener reaches the terminal: control characters (escape sequences) are shown as `?`. */
 const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
-/** One line per member, aligned, then a count of members out. */
+/** One line per member, aligned, then a count of members out (a single process's `/status`). */
 export function statusTable(routes: RouteUpstreamStatus[], now = Date.now()): string {
-  const rows = [['ROUTE', 'FROM', 'UPSTREAM', 'STATE', 'IN FLIGHT', 'LAST ERROR']];
-  let out = 0;
-  for (const r of routes) {
-    for (const m of r.members) {
-      if (!m.healthy) out++;
-      const back = m.back_at ? ` (back in ${Math.max(0, Math.ceil((Date.parse(m.back_at) - now) / 1000))}s)` : '';
-      const error = m.last_error ? `${m.last_error}, ${ago(m.last_error_at, now)}` : '';
-      rows.push([r.route, r.from, m.upstream, m.state + back, String(m.in_flight), error].map(printable));
-    }
+  return table(memberRows(routes), now);
+}
+
+/**
+ * A workers' supervisor's `/status`: a WORKER column, each member's rows together (in config
+ * order, one per worker), then the count of workers and of members out on any worker.
+ */
+export function workersStatusTable(workers: WorkerUpstreamStatus[], now = Date.now()): string {
+  const rows = workers.flatMap((w) => memberRows(w.routes, w.worker));
+  const order = new Map<string, number>();
+  for (const row of rows) if (!order.has(row.key)) order.set(row.key, order.size);
+  rows.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+  return table(rows, now, workers.length);
+}
+
+interface MemberRow {
+  /** The same member of the same route on every worker. */
+  key: string;
+  worker?: number;
+  route: RouteUpstreamStatus;
+  member: UpstreamMemberStatus;
+}
+
+const memberRows = (routes: RouteUpstreamStatus[], worker?: number): MemberRow[] =>
+  routes.flatMap((route) => route.members.map((member, i) => ({ key: `${route.route}\u0000${i}`, worker, route, member })));
+
+/**
+ * Aligned lines, then `N members, M out`; with `workers` (their count), a WORKER column and
+ * `W workers, N members, M out` (a member counts once however many workers list it).
+ */
+function table(rows: MemberRow[], now: number, workers?: number): string {
+  const withWorker = workers !== undefined;
+  const lines = [[...(withWorker ? ['WORKER'] : []), 'ROUTE', 'FROM', 'UPSTREAM', 'STATE', 'IN FLIGHT', 'LAST ERROR']];
+  for (const { worker, route: r, member: m } of rows) {
+    const back = m.back_at ? ` (back in ${Math.max(0, Math.ceil((Date.parse(m.back_at) - now) / 1000))}s)` : '';
+    const error = m.last_error ? `${m.last_error}, ${ago(m.last_error_at, now)}` : '';
+    lines.push([...(withWorker ? [String(worker)] : []), r.route, r.from, m.upstream, m.state + back, String(m.in_flight), error].map(printable));
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
-  const members = rows.length - 1;
-  return `${lines.join('\n')}\n${members} member${members === 1 ? '' : 's'}, ${out} out`;
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
+  const text = lines.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  const members = new Set(rows.map((row) => row.key)).size;
+  const out = new Set(rows.filter((row) => !row.member.healthy).map((row) => row.key)).size;
+  const counted = `${members} member${members === 1 ? '' : 's'}, ${out} out`;
+  return `${text.join('\n')}\n${withWorker ? `${workers} worker${workers === 1 ? '' : 's'}, ${counted}` : counted}`;
 }
 
 function ago(iso: string | undefined, now: number): string {

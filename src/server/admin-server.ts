@@ -7,18 +7,21 @@ import { upstreamRegistry } from '../admin/upstream-status.ts';
  * `admin.checks` passing), `/metrics` (Prometheus) and `/status` (upstream members' health).
  *
  * Options: `sessions`, the session endpoints (see admin-sessions.ts); `metrics`, what `/metrics` shows (default: `admin.metrics`, this process's counters;
- * the workers' supervisor passes the sum of theirs).
+ * the workers' supervisor passes the sum of theirs); `status`, the JSON `/status` answers (default:
+ * `{ routes }`, this process's upstream pools; the workers' supervisor passes `{ workers }`).
  */
 export function startAdminServer(
   { hostname, port }: ListenAddress,
   admin: Admin,
   options: {
     metrics?: () => string | Promise<string>;
+    status?: () => object | Promise<object>;
     /** The session endpoints (`/sessions`, `/sessions/revoke`); null for other paths. Default none. */
     sessions?: (request: Request) => Promise<Response | null>;
   } = {},
 ) {
   const metrics = options.metrics ?? (() => admin.metrics.render());
+  const status = options.status ?? (() => ({ routes: upstreamRegistry(admin).routes() }));
   return Bun.serve({
     hostname,
     port,
@@ -27,7 +30,7 @@ export function startAdminServer(
       if (path === '/healthz') return Response.json({ status: 'ok' });
       if (path === '/readyz') return readiness(admin);
       if (path === '/metrics') return new Response(await metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
-      if (path === '/status') return upstreamStatus(admin);
+      if (path === '/status') return Response.json(await status());
       const answered = await options.sessions?.(request);
       if (answered) return answered;
       return Response.json({ error: 'not_found' }, { status: 404 });
@@ -48,16 +51,4 @@ async function readiness(admin: Admin): Promise<Response> {
   );
   const ready = admin.ready && Object.values(checks).every(Boolean);
   return Response.json({ ready, checks }, { status: ready ? 200 : 503 });
-}
-
-/**
- * `{ routes: [{ route, from, lb_policy, health_check, members: [...] }] }`; 501 from a workers'
- * supervisor, which serves no routes itself (each worker keeps its own view of the upstreams).
- */
-function upstreamStatus(admin: Admin): Response {
-  const registry = upstreamRegistry(admin);
-  if (!registry.serving) {
-    return Response.json({ error: 'not_available', message: 'this process serves no routes itself (workers > 1): each worker keeps its own upstream state, which this listener does not collect' }, { status: 501 });
-  }
-  return Response.json({ routes: registry.routes() });
 }

@@ -21,7 +21,8 @@ function selfCommand(): string[] {
  * Runs `count` worker processes that share the listen port (SO_REUSEPORT), restarts any that
  * dies (with a growing delay if they keep dying), forwards SIGHUP to all, and on SIGTERM/SIGINT
  * stops them and exits 0 once they have drained. Its admin listener's `/metrics` sums the
- * workers' counters (sent over IPC), restarted ones included.
+ * workers' counters (sent over IPC), restarted ones included, and shows each running worker's
+ * gauges; its `/status` lists each running worker's upstream members.
  */
 export function superviseWorkers(options: {
   count: number;
@@ -38,7 +39,7 @@ export function superviseWorkers(options: {
   for (const [name, check] of Object.entries(options.checks ?? {})) admin.checks.set(name, check);
   const restarts = admin.metrics.counter('gatehouse_worker_restarts_total', 'Workers restarted after exiting unexpectedly.');
   const metrics = createSupervisorMetrics({ slots: count, own: admin.metrics });
-  const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin, { metrics: metrics.render, sessions: options.sessions }) : undefined;
+  const adminServer = options.config.admin ? startAdminServer(options.config.admin.listen, admin, { metrics: metrics.render, status: metrics.upstreams, sessions: options.sessions }) : undefined;
   const workers = new Array<Subprocess | undefined>(count);
   let stopping = false;
   let resolveDone: (code: number) => void;
