@@ -36,8 +36,6 @@ export interface UpstreamRegistry {
   add(source: UpstreamStatusSource): () => void;
   /** Every route's pool; during a reload the newer config's pool of a route id wins. */
   routes(now?: number): RouteUpstreamStatus[];
-  /** Whether any config of this process ever registered a pool (a workers' supervisor never does). */
-  readonly serving: boolean;
 }
 
 const registries = new WeakMap<Admin, UpstreamRegistry>();
@@ -51,10 +49,8 @@ export function upstreamRegistry(admin: Admin): UpstreamRegistry {
   let registry = registries.get(admin);
   if (registry) return registry;
   const sources: UpstreamStatusSource[] = [];
-  let serving = false;
   registry = {
     add(source) {
-      serving = true;
       sources.push(source);
       return () => {
         const at = sources.indexOf(source);
@@ -65,9 +61,6 @@ export function upstreamRegistry(admin: Admin): UpstreamRegistry {
       const latest = new Map<string, UpstreamStatusSource>();
       for (const source of sources) latest.set(source.route, source);
       return [...latest.values()].map((s) => s.status(now)).sort((a, b) => routeOrder(a.route) - routeOrder(b.route));
-    },
-    get serving() {
-      return serving;
     },
   };
   registries.set(admin, registry);
