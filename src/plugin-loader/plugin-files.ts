@@ -1,10 +1,18 @@
 /**
  * The local files a plugin is made of: its file and, transitively, the files it imports by a
- * relative or absolute path (packages and `gatehouse/plugin` are not followed). The server
+ * relative or absolute path (packages, `gatehouse/plugin` and Gatehouse's own source are not
+ * followed). The server
  * watches them to reload on edits; the loader re-imports them when one changed.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, extname, isAbsolute } from 'node:path';
+import { dirname, extname, isAbsolute, join, sep } from 'node:path';
+
+/**
+ * Gatehouse's own modules (its `src/` and built-in `plugins/`, when run from a checkout) are the
+ * engine's, never the plugin's: re-importing one would make a second copy of its classes
+ * (`OptionProblems`, …) that `instanceof` no longer recognises.
+ */
+const ENGINE_ROOTS = [join(dirname(import.meta.dir), sep), join(dirname(dirname(import.meta.dir)), 'plugins', sep)];
 
 /** A runaway graph (a plugin importing a generated tree) stops being followed here. */
 const MAX_FILES = 500;
@@ -41,7 +49,7 @@ function localImports(file: string): string[] {
     if (!path.startsWith('./') && !path.startsWith('../') && !isAbsolute(path)) continue;
     try {
       const resolved = Bun.resolveSync(path, dirname(file));
-      if (!resolved.includes('/node_modules/')) out.push(resolved);
+      if (!resolved.includes('/node_modules/') && !ENGINE_ROOTS.some((root) => resolved.startsWith(root))) out.push(resolved);
     } catch {
       // a missing import: the import itself says so, located
     }
