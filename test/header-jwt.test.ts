@@ -16,6 +16,7 @@ const API = 'http://api.example.test';
 const EXT = 'http://ext.example.test';
 const CF = 'http://cf.example.test';
 const DOWN = 'http://down.example.test';
+const NAMED = 'http://named.example.test';
 const JWKS_ISS = 'https://jwks-idp.example.test';
 const PEM_ISS = 'https://pem-idp.example.test';
 const HS_ISS = 'https://hs-idp.example.test';
@@ -98,6 +99,16 @@ routes:
     to: ${upstream.url}
     policy: { allow_any_authenticated_user: true }
     plugins: [{ use: header-jwt }, { use: trust-cookie }]
+  - from: ${NAMED}
+    to: ${upstream.url}
+    policy: { allow_any_authenticated_user: true, allow: { services: [ci] } }
+    plugins:
+      - use: header-jwt
+        header: Api-Token
+        client_id_header: Api-Client-Id
+        client_secret_header: Api-Client-Secret
+        issuers:
+          - { issuer: ${HS_ISS}, audience: ext-api, secret: "${HS_SECRET}" }
   - from: http://rl.example.test
     to: ${upstream.url}
     policy: { allow_any_authenticated_user: true }
@@ -173,6 +184,24 @@ describe('happy paths', () => {
     // A user token on a services-only route: authenticated, but the policy says no.
     expect((await withToken(CF, await session())).status).toBe(403);
     expect(gw.accessLogs.json().some((l) => l.identity === 'service:ci')).toBe(true);
+  });
+
+  test('credential headers of any name never reach the upstream, on the first request and on a remembered token', async () => {
+    const hs = await new SignJWT({ iss: HS_ISS, aud: 'ext-api', sub: 'h' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(enc.encode(HS_SECRET));
+    const sent: Record<string, string>[] = [
+      { 'Api-Token': hs },
+      { 'Api-Token': `Bearer ${hs}` },
+      { Authorization: `Bearer ${hs}` },
+      { Authorization: `bearer  ${hs}` },
+      { 'Api-Client-Id': 'ci-bot', 'Api-Client-Secret': CI_SECRET },
+      { 'Api-Token': hs, 'Api-Client-Id': 'ci-bot', 'Api-Client-Secret': CI_SECRET, Authorization: 'Basic dXNlcjpwdw==' },
+    ];
+    for (const headers of [...sent, ...sent]) {
+      const r = await call(NAMED, headers);
+      expect(r.status).toBe(200);
+      const seen = ((await r.json()) as { headers: Record<string, string> }).headers;
+      for (const name of ['api-token', 'api-client-id', 'api-client-secret', 'authorization']) expect({ name, value: seen[name] }).toEqual({ name, value: undefined });
+    }
   });
 
   test('a cached token that differs in one byte is not accepted', async () => {

@@ -1,4 +1,4 @@
-import { expect, test } from 'bun:test';
+import { afterEach, describe, expect, setSystemTime, test } from 'bun:test';
 import * as v from 'valibot';
 import plugin from './index.ts';
 import { fakeContext, fakeNext, fakeServices, instantiate, optionSchemas } from '../../src/testing/plugin-fakes.ts';
@@ -98,4 +98,85 @@ test('external verdicts: retryable is 503 with Retry-After, a refusal 401 with i
   const shapeless = await handle(fakeContext({ headers: { authorization: 'Bearer not-a-jwt' } }), fakeNext());
   expect(shapeless.status).toBe(401);
   expect(await shapeless.json()).toMatchObject({ detail: 'not a compact JWS (three base64url parts)' });
+});
+
+describe('verified tokens are remembered by their exact string, until their exp', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const NOW = 1_700_000_000;
+  const token = (claims: Record<string, unknown>) => `${b64({ alg: 'HS256' })}.${b64({ iss: 'https://idp', sub: 'u1', exp: NOW + 60, ...claims })}.sig`;
+  afterEach(() => setSystemTime());
+
+  /** A plugin with one external issuer whose verifier accepts what `accept` says and counts its calls. */
+  async function external(accept: (t: string) => boolean = () => true) {
+    const asked: string[] = [];
+    const services = fakeServices();
+    services.jwt.verifier = () => async (t) => {
+      asked.push(t);
+      const claims = JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      return accept(t) ? { ok: true, claims } : { ok: false, reason: 'signature verification failed', retryable: false };
+    };
+    const { handle } = await instantiate(plugin, { own_tokens: false, issuers: [{ issuer: 'https://idp', audience: 'api', secret: 'x'.repeat(40) }] }, services, optionSchemas);
+    const send = async (authorization: string) => {
+      const ctx = fakeContext({ headers: { authorization } });
+      return { ctx, response: await handle(ctx, fakeNext()) };
+    };
+    return { asked, send };
+  }
+
+  test('a repeat token is judged once; the request keeps its headers (the proxy strips them)', async () => {
+    setSystemTime(new Date(NOW * 1000));
+    const { asked, send } = await external();
+    const t = token({});
+    for (const spelled of [`Bearer ${t}`, `Bearer ${t}`, `bearer   ${t}`]) {
+      const { ctx, response } = await send(spelled);
+      expect(response.status).toBe(200);
+      expect(ctx.identity).toMatchObject({ subject: 'u1', via: 'header-jwt' });
+      expect(ctx.request.headers.get('authorization')).toBe(spelled);
+    }
+    expect(asked).toEqual([t]);
+  });
+
+  test('the remembered verdict ends at exp: the token is judged again, and refused once expired', async () => {
+    setSystemTime(new Date(NOW * 1000));
+    let valid = true;
+    const { asked, send } = await external(() => valid);
+    const t = token({});
+    expect((await send(`Bearer ${t}`)).response.status).toBe(200);
+    setSystemTime(new Date((NOW + 59) * 1000));
+    expect((await send(`Bearer ${t}`)).response.status).toBe(200);
+    expect(asked).toHaveLength(1);
+    setSystemTime(new Date((NOW + 60) * 1000));
+    valid = false;
+    expect((await send(`Bearer ${t}`)).response.status).toBe(401);
+    expect(asked).toHaveLength(2);
+  });
+
+  test('a token differing in one byte, a refused token and one without exp are never taken from memory', async () => {
+    setSystemTime(new Date(NOW * 1000));
+    const { asked, send } = await external((t) => !t.endsWith('bad'));
+    const t = token({});
+    expect((await send(`Bearer ${t}`)).response.status).toBe(200);
+    expect((await send(`Bearer ${t}bad`)).response.status).toBe(401);
+    expect((await send(`Bearer ${t}bad`)).response.status).toBe(401);
+    const noExp = token({ exp: undefined });
+    expect((await send(`Bearer ${noExp}`)).response.status).toBe(200);
+    expect((await send(`Bearer ${noExp}`)).response.status).toBe(200);
+    expect(asked).toEqual([t, `${t}bad`, `${t}bad`, noExp, noExp]);
+  });
+
+  test("Gatehouse's own token is checked by verifyOwn on every request, so a revoked session is refused at once", async () => {
+    setSystemTime(new Date(NOW * 1000));
+    let revoked = false;
+    const asked: string[] = [];
+    const services = fakeServices();
+    services.jwt.verifyOwn = async (t) => (asked.push(t), revoked ? null : { subject: 'alice', kind: 'user', groups: [], claims: { exp: NOW + 60 }, via: 'gatehouse' });
+    const { handle } = await instantiate(plugin, {}, services, optionSchemas);
+    const t = token({ iss: 'https://auth.example.test' });
+    const send = async () => (await handle(fakeContext({ headers: { 'x-gatehouse-authorization': t } }), fakeNext())).status;
+    expect(await send()).toBe(200);
+    expect(await send()).toBe(200);
+    revoked = true;
+    expect(await send()).toBe(401);
+    expect(asked).toEqual([t, t, t]);
+  });
 });

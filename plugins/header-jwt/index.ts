@@ -21,6 +21,10 @@
  * its own `Authorization`, e.g. Basic).
  *
  * The upstream assertion says who vouched: `via: header-jwt`, and `iss_ext` for external tokens.
+ *
+ * A token this route verified is remembered by its exact string until its `exp` (10,000 at most
+ * per route and process): a repeat external token costs one lookup; a repeat token of Gatehouse's
+ * own still has its session checked on every request, so a revocation applies at once.
  */
 import { definePlugin, OptionProblems, type Handler, type OptionProblem, type OptionSchemas, type Identity, type RequestContext, type Valibot } from '../../src/plugin-api/index.ts';
 import { quoted, tokenFromHeader, unverifiedIssuer } from './token-shape.ts';
@@ -58,6 +62,14 @@ const options = (v: typeof Valibot, { duration, token }: OptionSchemas) => {
 };
 
 type Verified = { identity: Identity } | { status: 401 | 503; error: string; detail: string };
+
+/** What `known` holds for a verified token: an external issuer's identity, or `OWN`. */
+type Known = { identity: Identity } | { own: true };
+const OWN: Known = Object.freeze({ own: true as const });
+/** Most verified tokens remembered per route and process (the oldest is forgotten first). */
+const KNOWN_TOKENS = 10_000;
+const NOT_FOR_ROUTE: Verified = Object.freeze({ status: 401 as const, error: 'invalid_token', detail: 'token not valid for this route' });
+const BEARER = /^\s*bearer(\s|$)/i;
 
 export default definePlugin({
   name: 'header-jwt',
@@ -99,6 +111,23 @@ export default definePlugin({
     // a credential upstream either.
     services.stripFromUpstream({ headers: [headerName, idHeader, secretHeader, ...(options.bearer ? ['authorization'] : [])] });
 
+    // Tokens this instance verified, by their exact string, until their `exp`: an external token's
+    // identity, or the mark that Gatehouse's own verifier (which checks the session every time)
+    // took it. A repeat token then costs one lookup instead of parsing it to pick a verifier.
+    const known = services.ttlStore<Known>({ maxEntries: KNOWN_TOKENS });
+    const remember = (token: string, entry: Known, exp: unknown) => {
+      const ttlMs = typeof exp === 'number' ? exp * 1000 - Date.now() : 0;
+      if (ttlMs > 0) known.set(token, entry, ttlMs);
+    };
+
+    /** Gatehouse's own token for this route, checked in full (signature cached, session every time). */
+    async function verifyOwn(ctx: RequestContext, token: string): Promise<{ identity: Identity } | null> {
+      // Token-endpoint tokens name this route's origin (as configured, or as addressed, with
+      // port); the trust cookie's own value names the session audience.
+      const identity = await services.jwt.verifyOwn(token, { audience: [ctx.route.origin, ctx.url.origin, services.session.audience] });
+      return identity && { identity: { ...identity, via: 'header-jwt' } };
+    }
+
     async function verifyToken(ctx: RequestContext, token: string): Promise<Verified> {
       const problem = services.jwt.shapeProblem(token);
       if (problem) return { status: 401, error: 'invalid_token', detail: problem };
@@ -112,15 +141,18 @@ export default definePlugin({
         }
         if (!verdict.ok) return { status: 401, error: 'invalid_token', detail: verdict.reason };
         const identity = services.jwt.identityFromClaims(verdict.claims, { via: 'header-jwt', groupsClaim: external.groupsClaim });
-        return identity ? { identity } : { status: 401, error: 'invalid_token', detail: 'token has no sub' };
+        if (!identity) return { status: 401, error: 'invalid_token', detail: 'token has no sub' };
+        remember(token, { identity }, verdict.claims.exp);
+        return { identity };
       }
       if (options.own_tokens) {
-        // Token-endpoint tokens name this route's origin (as configured, or as addressed, with
-        // port); the trust cookie's own value names the session audience.
-        const identity = await services.jwt.verifyOwn(token, { audience: [ctx.route.origin, ctx.url.origin, services.session.audience] });
-        if (identity) return { identity: { ...identity, via: 'header-jwt' } };
+        const verified = await verifyOwn(ctx, token);
+        if (verified) {
+          remember(token, OWN, verified.identity.claims.exp);
+          return verified;
+        }
       }
-      return { status: 401, error: 'invalid_token', detail: 'token not valid for this route' };
+      return NOT_FOR_ROUTE;
     }
 
     function refuse(ctx: RequestContext, status: 401 | 503, error: string, detail: string): Response {
@@ -131,57 +163,45 @@ export default definePlugin({
       return ctx.error(status, error, { detail }, headers);
     }
 
-    /** The request without the credential headers this plugin consumed. */
-    function withoutCredentials(request: Request, names: string[]): Request {
-      const headers = new Headers(request.headers);
-      for (const name of names) headers.delete(name);
-      return new Request(request, { headers });
-    }
-
     return async (ctx, next) => {
       if (ctx.identity) return next();
       const h = ctx.request.headers;
-      const consumed: string[] = [];
-      let token: string | undefined;
+      // The credential headers stay on `ctx.request`: the proxy strips every one declared above.
       const own = h.get(headerName);
-      if (own !== null) {
-        token = tokenFromHeader(own);
-        consumed.push(headerName);
-      } else if (options.bearer) {
-        const auth = h.get('authorization');
-        if (auth !== null && /^\s*bearer(\s|$)/i.test(auth)) {
-          token = tokenFromHeader(auth);
-          consumed.push('authorization');
-        }
+      const auth = own === null && options.bearer ? h.get('authorization') : null;
+      // A token verified before, sent as clients usually do, skips the parsing; any other spelling
+      // is read in full, and its token looked up again.
+      const sent = own ?? (auth !== null && auth.startsWith('Bearer ') ? auth : null);
+      let token = sent === null ? null : sent.startsWith('Bearer ') ? sent.slice(7) : sent;
+      let entry = token === null ? undefined : known.get(token);
+      if (entry === undefined) {
+        const read = own !== null ? tokenFromHeader(own) : auth !== null && BEARER.test(auth) ? tokenFromHeader(auth) : null;
+        if (read !== null && read !== token) entry = known.get(read);
+        token = read;
       }
-      const clientId = h.get(idHeader);
-      const clientSecret = h.get(secretHeader);
-      if (clientId !== null) consumed.push(idHeader);
-      if (clientSecret !== null) consumed.push(secretHeader);
-
+      let result: Verified | undefined;
+      if (entry !== undefined && 'identity' in entry) result = entry;
+      else if (entry !== undefined) result = (await verifyOwn(ctx, token!)) ?? NOT_FOR_ROUTE;
+      else if (token !== null) result = await verifyToken(ctx, token);
       let identity: Identity;
-      if (token !== undefined) {
-        const result = await verifyToken(ctx, token);
+      if (result !== undefined) {
         if (!('identity' in result)) {
           ctx.log.info('header token refused', { reason: result.detail });
           return refuse(ctx, result.status, result.error, result.detail);
         }
         identity = result.identity;
-      } else if (clientId !== null || clientSecret !== null) {
+      } else {
+        const clientId = h.get(idHeader);
+        const clientSecret = h.get(secretHeader);
+        if (clientId === null && clientSecret === null) return next();
         const match = clientId !== null && clientSecret !== null ? services.session.serviceToken(clientId, clientSecret) : null;
         if (!match) {
           ctx.log.info('service token refused');
           return refuse(ctx, 401, 'invalid_client', clientId === null || clientSecret === null ? 'send both the client id and the client secret' : 'unknown client id or wrong secret');
         }
         identity = { ...match, via: 'header-jwt' };
-      } else {
-        return next();
       }
       ctx.identity = identity;
-      // X-Gatehouse-* headers are stripped by the proxy anyway; others (Authorization,
-      // CF-Access-*) must not carry the caller's credential to the upstream.
-      const foreign = consumed.filter((n) => !n.startsWith('x-gatehouse-'));
-      if (foreign.length > 0) ctx.request = withoutCredentials(ctx.request, foreign);
       return next();
     };
   },

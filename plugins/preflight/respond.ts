@@ -9,6 +9,7 @@ import { requestOrigin } from '../shared/origin-pattern.ts';
 import { methodAllowed } from './allowed-methods.ts';
 import { markAllowedOrigin } from './allowed-origin.ts';
 import type { CorsPolicy } from './config.ts';
+import { preflightAnswers, type PreflightAnswer } from './preflight-answers.ts';
 import { requestHeadersAllowed } from './request-headers.ts';
 import { appendVary, editHeaders, stripCorsHeaders } from './response-headers.ts';
 
@@ -16,44 +17,38 @@ import { appendVary, editHeaders, stripCorsHeaders } from './response-headers.ts
 export type DenyReason = 'origin' | 'method' | 'headers' | 'private_network';
 
 export function respondHandler(policy: CorsPolicy): Handler {
-  return async (ctx, next) => {
+  const answer = preflightAnswers(policy);
+  return (ctx, next) => {
     const headers = ctx.request.headers;
     const origin = requestOrigin(headers);
+    const allowed = origin !== null && policy.origins.matches(origin);
+    if (allowed) markAllowedOrigin(ctx, policy, origin);
     const isOptions = ctx.request.method === 'OPTIONS';
-    if (origin !== null && policy.origins.matches(origin)) markAllowedOrigin(ctx, policy, origin);
     if (isOptions && origin !== null) {
       const acrm = headers.get('access-control-request-method');
-      if (acrm !== null) return answerPreflight(policy, ctx, origin, acrm);
+      if (acrm !== null) return answerPreflight(policy, answer, ctx, allowed, origin, acrm);
     }
-    const response = await next();
-    return editHeaders(response, (h) => decorate(policy, h, origin, isOptions));
+    return next().then((response) => editHeaders(response, (h) => decorate(policy, h, allowed ? origin : null, isOptions)));
   };
 }
 
-function answerPreflight(policy: CorsPolicy, ctx: RequestContext, origin: string, acrm: string): Response {
-  const deny = (reason: DenyReason) =>
-    ctx.error(403, 'cors_preflight_denied', { reason }, { Vary: policy.preflightVary });
-  if (!policy.origins.matches(origin)) return deny('origin');
+function answerPreflight(policy: CorsPolicy, answer: PreflightAnswer, ctx: RequestContext, allowed: boolean, origin: string, acrm: string): Response {
+  if (!allowed) return deny(policy, ctx, 'origin');
   const method = normaliseMethod(acrm);
-  if (!methodAllowed(policy.methods, method)) return deny('method');
+  if (!methodAllowed(policy.methods, method)) return deny(policy, ctx, 'method');
   const headers = ctx.request.headers;
   const acrh = headers.get('access-control-request-headers');
-  if (acrh !== null && !requestHeadersAllowed(policy.headers, acrh)) return deny('headers');
+  if (acrh !== null && !requestHeadersAllowed(policy.headers, acrh)) return deny(policy, ctx, 'headers');
   const privateNetwork = headers.get('access-control-request-private-network') === 'true';
-  if (privateNetwork && !policy.privateNetwork) return deny('private_network');
-
-  const out = new Headers(policy.preflightHeaders as Array<[string, string]>);
-  out.set('access-control-allow-origin', policy.origins.any ? '*' : origin);
-  // With credentials a literal `*` is a method or header named "*" to browsers, so the request
-  // is named back instead (as jub0bs/cors does); Authorization was already held to the list.
-  const reflect = policy.credentials;
-  if (reflect && policy.methods.any) out.set('access-control-allow-methods', method);
-  // Checked above, so `acrh` is short here; only name headers when some were asked for.
-  if (acrh !== null && /[^\s,]/.test(acrh)) out.set('access-control-allow-headers', reflect && policy.headers.any ? acrh : policy.headers.value);
-  if (privateNetwork) out.set('access-control-allow-private-network', 'true');
-  return new Response(null, { status: 204, headers: out });
+  if (privateNetwork && !policy.privateNetwork) return deny(policy, ctx, 'private_network');
+  return new Response(null, { status: 204, headers: answer(origin, method, acrh, privateNetwork) });
 }
 
+function deny(policy: CorsPolicy, ctx: RequestContext, reason: DenyReason): Response {
+  return ctx.error(403, 'cors_preflight_denied', { reason }, { Vary: policy.preflightVary });
+}
+
+/** Adds the CORS headers to a response; `origin` is the request's Origin when the policy allows it, else null. */
 function decorate(policy: CorsPolicy, h: Headers, origin: string | null, isOptions: boolean): void {
   stripCorsHeaders(h);
   // A cache must not hand one origin's answer (or a preflight's) to another request.
@@ -64,7 +59,7 @@ function decorate(policy: CorsPolicy, h: Headers, origin: string | null, isOptio
     // sent even without an Origin so a cached copy serves later cross-origin requests too.
     h.set('access-control-allow-origin', '*');
   } else {
-    if (origin === null || !policy.origins.matches(origin)) return;
+    if (origin === null) return;
     h.set('access-control-allow-origin', origin);
     if (policy.credentials) h.set('access-control-allow-credentials', 'true');
   }

@@ -3,7 +3,7 @@ import type { OptionProblem } from '../../src/plugin-api/index.ts';
 import { compileMethods, hasMethod, normaliseMethod } from './methods.ts';
 
 test('the six standard methods are normalised, others keep their case', () => {
-  for (const m of ['delete', 'get', 'head', 'options', 'post', 'put', 'Put', 'dElEtE']) {
+  for (const m of ['delete', 'get', 'head', 'options', 'post', 'put', 'Put', 'dElEtE', 'GET', 'PUT', 'OPTIONS']) {
     expect(normaliseMethod(m)).toBe(m.toUpperCase());
   }
   expect(normaliseMethod('patch')).toBe('patch');

@@ -13,7 +13,8 @@ export const SAFELISTED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', '
 
 /** Fetch's "normalize a method": `delete` becomes `DELETE`, `patch` stays `patch`. */
 export function normaliseMethod(method: string): string {
-  if (method.length > 7) return method;
+  // Browsers send these already uppercase: no copy to make.
+  if (method.length > 7 || NORMALISED.has(method)) return method;
   const upper = method.toUpperCase();
   return NORMALISED.has(upper) ? upper : method;
 }

@@ -15,8 +15,17 @@ export function sessionCookieValues(request: Request, name: string, max = MAX_SE
   const header = request.headers.get('cookie');
   if (!header) return [];
   const values: string[] = [];
-  for (const part of header.split(';')) {
-    if (values.length >= max) break;
+  // Only the `;`-separated items containing `name` can be named `name` (a token has no `;`):
+  // jump from one occurrence to the next instead of splitting the whole header.
+  let from = 0;
+  while (values.length < max) {
+    const at = header.indexOf(name, from);
+    if (at < 0) break;
+    const start = header.lastIndexOf(';', at) + 1;
+    let end = header.indexOf(';', at);
+    if (end < 0) end = header.length;
+    from = end + 1;
+    const part = header.slice(start, end);
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     let value = part.slice(eq + 1).trim();

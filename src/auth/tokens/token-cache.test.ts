@@ -40,3 +40,20 @@ test('bounded: the least recently used entry goes first', () => {
   expect(cache.get('s', 'a')).toBe(1);
   expect(cache.get('s', 'd')).toBe(4);
 });
+
+test('an entry in use survives a stream of new tokens; unused ones go, and the bound holds', () => {
+  const cache = new TokenCache<number>({ maxEntries: 8 });
+  const exp = Date.now() / 1000 + 60;
+  cache.set('s', 'hot', 0, exp);
+  cache.set('s', 'cold', 0, exp);
+  for (let i = 0; i < 100; i++) {
+    cache.set('s', `new${i}`, i, exp);
+    // Read between bursts of new tokens, however many hits fall in between.
+    if (i % 3 === 0) for (let k = 0; k < 5; k++) expect(cache.get('s', 'hot')).toBe(0);
+    expect(cache.size).toBeLessThanOrEqual(8);
+  }
+  expect(cache.get('s', 'hot')).toBe(0);
+  expect(cache.get('s', 'cold')).toBeUndefined();
+  expect(cache.get('s', 'new99')).toBe(99);
+  expect(cache.get('s', 'new0')).toBeUndefined();
+});

@@ -13,7 +13,10 @@ import type { Identity } from '../../plugin-api/index.ts';
 export type CachedVerification = { identity: Identity; audiences: readonly string[] } | { claims: Record<string, unknown> };
 
 export interface TokenCacheOptions {
-  /** Most entries kept; the least recently used goes first. Default 10,000. */
+  /**
+   * Most entries kept; the least recently used goes first (an entry used within the last quarter
+   * of the cache's writes counts as just used). Default 10,000.
+   */
   maxEntries?: number;
   /** Clock in milliseconds, for tests. Default `Date.now`. */
   now?: () => number;
@@ -22,16 +25,23 @@ export interface TokenCacheOptions {
 interface Entry<V> {
   value: V;
   expiresAtMs: number;
+  /** `#writes` when the entry was last put at the young end. */
+  placed: number;
 }
 
 export class TokenCache<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #max: number;
   readonly #now: () => number;
+  /** Entries put at the young end so far (inserted or moved). */
+  #writes = 0;
+  /** How many writes an entry may age before a hit moves it to the young end again. */
+  readonly #moveAfter: number;
 
   constructor(options: TokenCacheOptions = {}) {
     this.#max = Math.max(1, options.maxEntries ?? 10_000);
     this.#now = options.now ?? Date.now;
+    this.#moveAfter = Math.floor(this.#max / 4);
   }
 
   /** The value cached for `token` under `scope`, or undefined when absent or expired. */
@@ -39,10 +49,19 @@ export class TokenCache<V> {
     const key = scope + '\0' + token;
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    this.#entries.delete(key);
-    if (this.#now() >= entry.expiresAtMs) return undefined;
-    // Re-inserting moves the entry to the young end of the Map's insertion order (LRU).
-    this.#entries.set(key, entry);
+    if (this.#now() >= entry.expiresAtMs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    // Re-inserting moves the entry to the young end of the Map's insertion order (LRU). A hit
+    // on an entry still in the youngest quarter skips it: deleting and re-inserting one key
+    // costs time proportional to the Map's size in Bun, so a busy token in a full cache paid
+    // ~30 µs per request. Such an entry is 3/4 of the cache's writes away from eviction.
+    if (this.#writes - entry.placed > this.#moveAfter) {
+      this.#entries.delete(key);
+      entry.placed = ++this.#writes;
+      this.#entries.set(key, entry);
+    }
     return entry.value;
   }
 
@@ -56,7 +75,7 @@ export class TokenCache<V> {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
     }
-    this.#entries.set(key, { value, expiresAtMs });
+    this.#entries.set(key, { value, expiresAtMs, placed: ++this.#writes });
   }
 
   get size(): number {
