@@ -7,6 +7,7 @@ import type { Logger } from '../plugin-api/index.ts';
 import { silentLogger } from '../log/logger.ts';
 import { StateUnavailableError, type StateStore } from './store.ts';
 import { addClamped, checkBy, checkLimit, checkTtl, Listeners, parseCounter } from './shared.ts';
+import { makeRoom } from '../util/make-room.ts';
 
 export interface MemoryStoreOptions {
   /** Most entries kept; writing one more evicts the oldest written. Default 100,000. */
@@ -56,7 +57,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): StateStore 
   /** Writes `key` as the newest entry, evicting the oldest when full. */
   const put = (key: string, entry: Entry) => {
     entries.delete(key);
-    if (entries.size >= max) entries.delete(entries.keys().next().value!);
+    makeRoom(entries, max);
     entries.set(key, entry);
   };
   const sweep = () => {

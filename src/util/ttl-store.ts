@@ -1,4 +1,5 @@
 import type { TtlCount, TtlStore } from '../plugin-api/index.ts';
+import { makeRoom } from './make-room.ts';
 
 /**
  * An in-memory map whose entries expire; when full the oldest entry is evicted, so memory stays
@@ -20,7 +21,7 @@ export function createTtlStore<V>(options: { maxEntries?: number } = {}): TtlSto
   };
   const put = (key: string, value: V, expires: number) => {
     entries.delete(key);
-    if (entries.size >= max) entries.delete(entries.keys().next().value!);
+    makeRoom(entries, max);
     entries.set(key, { value, expires });
   };
   return {

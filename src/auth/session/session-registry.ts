@@ -10,6 +10,7 @@
  */
 import type { Logger } from '../../plugin-api/index.ts';
 import { isStateUnavailable, type StateStore } from '../../state/store.ts';
+import { makeRoom } from '../../util/make-room.ts';
 
 export interface SessionRecord {
   sid: string;
@@ -84,7 +85,7 @@ const SID_FORMAT = /^[\w-]{1,64}$/;
 
 /** `map.set`, forgetting the oldest entry first when the map is full. */
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  if (!map.has(key) && map.size >= MAX_LOCAL) map.delete(map.keys().next().value!);
+  if (!map.has(key)) makeRoom(map, MAX_LOCAL);
   map.set(key, value);
 }
 
@@ -259,7 +260,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
         return 'idle';
       }
       remember(lastSeen, claims.sid, at);
-      if (lastWritten.size > MAX_LOCAL) lastWritten.delete(lastWritten.keys().next().value!);
+      makeRoom(lastWritten, MAX_LOCAL + 1);
       touch(claims.sid, at);
       return 'ok';
     },

@@ -5,6 +5,7 @@
 import type { Identity } from '../../plugin-api/index.ts';
 import { claimsOf } from './identity.ts';
 import { TokenType, type OwnTokens } from './own-tokens.ts';
+import { makeRoom } from '../../util/make-room.ts';
 
 export const ASSERTION_HEADER = 'X-Gatehouse-Jwt-Assertion';
 
@@ -46,7 +47,7 @@ export function createAssertionSigner(tokens: OwnTokens, options: AssertionSigne
     if (hit && hit.exp - t >= minRemaining) return hit.token;
     const token = await tokens.sign(TokenType.assertion, claims, { audience: audienceOrigin, expiresAt: t + ttl });
     cache.delete(key);
-    if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+    makeRoom(cache, max);
     cache.set(key, { token, exp: t + ttl });
     return token;
   };

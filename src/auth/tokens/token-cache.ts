@@ -5,6 +5,7 @@
  * verified in full; nothing is cached for tokens that failed.
  */
 import type { Identity } from '../../plugin-api/index.ts';
+import { makeRoom } from '../../util/make-room.ts';
 
 /**
  * What the shared cache holds: an identity and its audiences for Gatehouse's own tokens
@@ -71,10 +72,7 @@ export class TokenCache<V> {
     if (!Number.isFinite(expiresAtMs) || expiresAtMs <= this.#now()) return;
     const key = scope + '\0' + token;
     this.#entries.delete(key);
-    while (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    makeRoom(this.#entries, this.#max);
     this.#entries.set(key, { value, expiresAtMs, placed: ++this.#writes });
   }
 
