@@ -377,9 +377,20 @@ function main(): void {
       '',
       out,
       '',
+      ...profileNotes(),
     ].join('\n');
     writeFileSync(outFile, doc);
   }
+}
+
+/**
+ * bench/PROFILE.md (written by hand from `bench/profile.sh` and `bench/handle-micro.ts` runs):
+ * where the microseconds of a request go, before and after the last optimisation. It is kept
+ * beside the table so each result carries the analysis behind it.
+ */
+function profileNotes(): string[] {
+  const file = join(import.meta.dir, 'PROFILE.md');
+  return existsSync(file) ? ['', readFileSync(file, 'utf8').trim(), ''] : [];
 }
 
 if (import.meta.main) main();

@@ -4,7 +4,7 @@
  * followed). The server
  * watches them to reload on edits; the loader re-imports them when one changed.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, sep } from 'node:path';
 
 /**
@@ -12,7 +12,15 @@ import { dirname, extname, isAbsolute, join, sep } from 'node:path';
  * engine's, never the plugin's: re-importing one would make a second copy of its classes
  * (`OptionProblems`, …) that `instanceof` no longer recognises.
  */
-const ENGINE_ROOTS = [join(dirname(import.meta.dir), sep), join(dirname(dirname(import.meta.dir)), 'plugins', sep)];
+const ENGINE_ROOTS = engineRoots();
+
+function engineRoots(): string[] {
+  const src = dirname(import.meta.dir);
+  // Only from a checkout: bundled (the binary, the plugin SDK in a temp folder) the engine's
+  // modules are not files, and import.meta.dir says nothing about where a plugin's files are.
+  if (!existsSync(join(src, 'plugin-api', 'index.ts'))) return [];
+  return [join(src, sep), join(dirname(src), 'plugins', sep)];
+}
 
 /** A runaway graph (a plugin importing a generated tree) stops being followed here. */
 const MAX_FILES = 500;
