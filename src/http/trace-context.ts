@@ -29,10 +29,19 @@ export function traceContextOf(traceparent: string | null, tracestate: string | 
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
-/** A UUID v4 without its dashes: 32 hex digits, 122 random bits, never all zero. */
+/**
+ * A UUID v4 (Gatehouse's request ids come from `crypto.randomUUID`) without its dashes: 32 hex
+ * digits, 122 random bits, never all zero. Anything else gets a fresh random id.
+ */
 function traceIdOf(requestId: string): string {
-  const id = requestId.length === 36 ? requestId.replaceAll('-', '') : '';
-  return /^[0-9a-f]{32}$/.test(id) && !ALL_ZERO.test(id) ? id : crypto.randomUUID().replaceAll('-', '');
+  const id = isDashedUuid(requestId) ? requestId.slice(0, 8) + requestId.slice(9, 13) + requestId.slice(14, 18) + requestId.slice(19, 23) + requestId.slice(24) : '';
+  return id !== '' && HEX32.test(id) && !ALL_ZERO.test(id) ? id : crypto.randomUUID().replaceAll('-', '');
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+
+function isDashedUuid(id: string): boolean {
+  return id.length === 36 && id.charCodeAt(8) === 45 && id.charCodeAt(13) === 45 && id.charCodeAt(18) === 45 && id.charCodeAt(23) === 45;
 }
 
 /**
