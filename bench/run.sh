@@ -8,6 +8,7 @@
 #   - upstream: nginx answering GET with a fixed ~50-byte JSON body and serving /files/ (a 1 MiB
 #     file and a sparse 1 GiB one) (bench/upstream.nginx.conf.template)
 #   - nginx proxy_pass to it, tuned (bench/nginx.conf.template), one worker per core
+#   - Caddy reverse_proxy to it (bench/Caddyfile.template), when caddy is installed
 #   - Gatehouse (the compiled dist/gatehouse; built if missing) on a public route, workers 1 and
 #     workers = nginx's worker count, access log off and on (on is the default)
 #   - the bare Bun proxy: Bun.serve + fetch (bench/ceiling-proxy.ts), 1 and N processes
@@ -121,7 +122,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 
 # --- ports -----------------------------------------------------------------------------------
-PORT_NAMES=(UP NGINX GH1 GHN GH1L GHNL CEIL1 CEILN REDIS AUTHM AUTHR JWT NGINX_AUTH BARE204 NGINX204 SCALE_S SCALE_L STREAM IDLE)
+PORT_NAMES=(UP NGINX CADDY GH1 GHN GH1L GHNL CEIL1 CEILN REDIS AUTHM AUTHR JWT NGINX_AUTH BARE204 NGINX204 SCALE_S SCALE_L STREAM IDLE)
 mapfile -t PORTS < <("$BUN" "$BENCH/free-ports.ts" "${#PORT_NAMES[@]}")
 ((${#PORTS[@]} == ${#PORT_NAMES[@]})) || { warn "could not find free ports"; exit 1; }
 for i in "${!PORT_NAMES[@]}"; do printf -v "P_${PORT_NAMES[$i]}" '%s' "${PORTS[$i]}"; done
@@ -192,6 +193,19 @@ start_nginx upstream "$P_UP" "$BENCH/upstream.nginx.conf.template" "$UPSTREAM_WO
 add_target upstream "upstream direct (nginx return 200)" upstream "$UPSTREAM_WORKERS" off "http://127.0.0.1:$P_UP/" main
 start_nginx nginx "$P_NGINX" "$BENCH/nginx.conf.template" "$WORKERS" "nginx proxy"
 add_target nginx "nginx proxy_pass" nginx "$WORKERS" off "http://127.0.0.1:$P_NGINX/" main
+CADDY=$(find_tool caddy || true)
+if [[ -n "$CADDY" ]]; then
+  mkdir -p "$WORK/caddy"
+  render "$BENCH/Caddyfile.template" "$WORK/caddy/Caddyfile" "PORT=$P_CADDY" "UPSTREAM_PORT=$P_UP"
+  # Caddy keeps its data under HOME / XDG_*; point them at the temporary folder.
+  start_bg "$WORK/caddy/out.log" env HOME="$WORK/caddy" XDG_DATA_HOME="$WORK/caddy" XDG_CONFIG_HOME="$WORK/caddy" \
+    "$CADDY" run --config "$WORK/caddy/Caddyfile" --adapter caddyfile
+  SID[caddy]=$!
+  wait_ready "http://127.0.0.1:$P_CADDY/" "$WORK/caddy/out.log" "caddy reverse_proxy"
+  add_target caddy "Caddy reverse_proxy (one process, every core)" caddy 1 off "http://127.0.0.1:$P_CADDY/" main
+else
+  say "no Caddy row: caddy is not installed (Debian/Ubuntu: apt-get install -y caddy)"
+fi
 start_gatehouse gh-w1 "$P_GH1" 1 false "Gatehouse (workers 1)"
 add_target gh-w1 "Gatehouse, public route" gatehouse 1 off "http://127.0.0.1:$P_GH1/" main
 if ((WORKERS > 1)); then
@@ -393,7 +407,7 @@ envs=$(env | grep -E '^BENCH_[A-Z_]+=' | grep -v '^BENCH_ORIGIN=' | sort | tr '\
   echo "COMMAND=${envs}${cmd}"
   echo "DATE=$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "MACHINE=$CORES cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//' || uname -m)), $(uname -sr)"
-  echo "VERSIONS=gatehouse $("$GATEHOUSE" version 2>/dev/null | head -n1), bun $("$BUN" --version 2>/dev/null), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $("$WRK" -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+  echo "VERSIONS=gatehouse $("$GATEHOUSE" version 2>/dev/null | head -n1), bun $("$BUN" --version 2>/dev/null), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')${CADDY:+, caddy $("$CADDY" version 2>/dev/null | cut -d' ' -f1)}, $("$WRK" -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
   echo "THREADS=$THREADS"
   echo "CONNECTIONS=$CONNECTIONS"
   echo "DURATION=${DURATION}s"
