@@ -4,13 +4,22 @@
 import { startGateway } from '../src/testing/index.ts';
 import { writeAccessLine } from '../src/server/access-log.ts';
 const N = Number(process.env.N ?? 200_000);
-const yaml = process.env.YAML ?? `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { public: true }\n`;
+const yaml =
+  process.env.YAML ??
+  (process.env.MODE === 'preflight'
+    ? `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { public: true }\n    plugins:\n      - use: preflight\n        allow_origins: [https://app.example.test]\n        allow_methods: [GET, PUT]\n        allow_headers: [authorization]\n        allow_credentials: true\n`
+    : `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { public: true }\n`);
 const gw = await startGateway(yaml);
 const body = '{"ok":true}';
 const realFetch = globalThis.fetch;
 const stub = async () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': '11', date: 'x', connection: 'keep-alive' } });
 const nullSink = { write(_: string) {}, flush() {} };
-const mk = () => new Request('http://127.0.0.1:18080/x?y=1', { headers: { host: '127.0.0.1:18080', 'user-agent': 'wrk', accept: '*/*', cookie: 'a=b' } });
+// MODE=preflight sends the bench's CORS preflight to a route whose preflight plugin answers it.
+const PREFLIGHT = process.env.MODE === 'preflight';
+const mk = () =>
+  PREFLIGHT
+    ? new Request('http://127.0.0.1:18080/x', { method: 'OPTIONS', headers: { host: '127.0.0.1:18080', origin: 'https://app.example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization' } })
+    : new Request('http://127.0.0.1:18080/x?y=1', { headers: { host: '127.0.0.1:18080', 'user-agent': 'wrk', accept: '*/*', cookie: 'a=b' } });
 const reqs = Array.from({ length: 1000 }, mk);
 async function one(i: number) {
   const request = reqs[i % 1000]!;
@@ -37,7 +46,7 @@ for (let round = 0; round < ROUNDS; round++) {
   c = cpuMicros();
   for (let i = 0; i < N; i++) {
     const r = await one(i);
-    if (i === 0 && r.status !== 200) console.log('status', r.status, await r.text());
+    if (i === 0 && r.status !== (PREFLIGHT ? 204 : 200)) console.log('status', r.status, await r.text());
   }
   const full = (cpuMicros() - c) / N;
   results.push(full - base);
