@@ -26,6 +26,11 @@ describe('the fd sink', () => {
     expect(lines.every((l, i) => l === `line ${i}`)).toBe(true);
   });
 
+  test('lines still gathered when the process exits are written, not lost', async () => {
+    const out = await childOutput(`sink.write('last words\\n');\nprocess.exit(3);`);
+    expect(out).toBe('last words\n');
+  });
+
   test('a few lines go out on the timer, without an explicit flush', async () => {
     const out = await childOutput(`sink.write('a\\n');\nsink.write('b\\n');\nawait Bun.sleep(300);\nprocess.exit(0);`);
     expect(out).toBe('a\nb\n');

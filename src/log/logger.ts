@@ -28,6 +28,8 @@ export function createFdSink(fd: 1 | 2 = 1, intervalMs = 50): LineSink {
     writer.write(out);
     writer.flush();
   };
+  // Whatever is still gathered goes to the writer on exit, whose own buffer Bun flushes then.
+  process.on('exit', flush);
   return {
     write(line) {
       pending += line;
