@@ -134,9 +134,9 @@ describe.skipIf(!openssl)('the TLS listener', () => {
 });
 
 /** Writes a config and its certificate files to a fresh folder. */
-function configDir(yaml: string, pems: Record<string, Pem>): { dir: string; file: string; write(name: string, pem: Pem): void } {
+function configDir(yaml: string, pems: Record<string, Pem>): { dir: string; file: string; write(name: string, pem: Pick<Pem, 'cert' | 'key'>): void } {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sni-run-'));
-  const write = (name: string, pem: Pem) => {
+  const write = (name: string, pem: Pick<Pem, 'cert' | 'key'>) => {
     writeFileSync(join(dir, `${name}.crt`), pem.cert);
     writeFileSync(join(dir, `${name}.key`), pem.key);
   };

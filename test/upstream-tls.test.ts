@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runCli } from './support/process.ts';
 import { publicRoute } from './support/public-route.ts';
 import { scoped } from './support/scoped.ts';
-import { makeTestPki, opensslOrSkip, type TestPki } from './support/test-certs.ts';
+import { makeTestPki, opensslOrSkip, type TestPki } from './support/certificates.ts';
 
 setDefaultTimeout(30_000);
 

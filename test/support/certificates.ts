@@ -10,9 +10,14 @@ import { toolOrSkip } from './required-tool.ts';
 export interface Pem {
   cert: string;
   key: string;
+  /** Where `cert` and `key` are written, for `*_file` config keys. */
+  certFile: string;
+  keyFile: string;
 }
 
 export interface CertificateMaker {
+  /** The temporary folder the files are written to. */
+  readonly dir: string;
   /** A self-signed certificate with subject CN `cn` (and `sans`, e.g. `DNS:api.example.test`). */
   selfSigned(cn: string, sans?: string[]): Pem;
   /** A CA certificate that `signedBy` can use. */
@@ -38,9 +43,10 @@ export function certificateMaker(openssl: string): CertificateMaker {
     n++;
     return { key: join(dir, `${n}.key`), cert: join(dir, `${n}.crt`), csr: join(dir, `${n}.csr`), ext: join(dir, `${n}.ext`) };
   };
-  const read = (f: { cert: string; key: string }): Pem => ({ cert: readFileSync(f.cert, 'utf8'), key: readFileSync(f.key, 'utf8') });
+  const read = (f: { cert: string; key: string }): Pem => ({ cert: readFileSync(f.cert, 'utf8'), key: readFileSync(f.key, 'utf8'), certFile: f.cert, keyFile: f.key });
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   return {
+    dir,
     selfSigned(cn, sans = []) {
       const f = files();
       run(['req', '-x509', ...newKey, '-subj', `/CN=${cn}`, '-days', '1', '-keyout', f.key, '-out', f.cert, ...(sans.length ? ['-addext', `subjectAltName=${sans.join(',')}`] : [])]);
@@ -57,12 +63,37 @@ export function certificateMaker(openssl: string): CertificateMaker {
       writeFileSync(caFiles.cert, ca.cert);
       writeFileSync(caFiles.key, ca.key);
       run(['req', ...newKey, '-subj', `/CN=${cn}`, '-keyout', f.key, '-out', f.csr]);
-      const ext = [`extendedKeyUsage=${options.client ? 'clientAuth' : 'serverAuth'}`];
+      const ext = ['basicConstraints=CA:FALSE', `extendedKeyUsage=${options.client ? 'clientAuth' : 'serverAuth'}`];
       if (options.sans?.length) ext.push(`subjectAltName=${options.sans.join(',')}`);
       writeFileSync(f.ext, ext.join('\n') + '\n');
       run(['x509', '-req', '-in', f.csr, '-CA', caFiles.cert, '-CAkey', caFiles.key, '-CAcreateserial', '-days', '1', '-extfile', f.ext, '-out', f.cert]);
       return read(f);
     },
+  };
+}
+
+/** A CA, a CA that signed nothing here, and server and client certificates the first signs. */
+export interface TestPki {
+  dir: string;
+  ca: Pem;
+  /** Trusting only it must fail. */
+  otherCa: Pem;
+  /** A server certificate signed by `ca` for `names` (DNS names or IP addresses). */
+  server(name: string, names: string[]): Pem;
+  /** A client certificate (clientAuth) signed by `ca`. */
+  client(name: string): Pem;
+}
+
+/** The certificates of one test file, made by `certificateMaker`. */
+export function makeTestPki(openssl: string): TestPki {
+  const make = certificateMaker(openssl);
+  const ca = make.authority('ca');
+  return {
+    dir: make.dir,
+    ca,
+    otherCa: make.authority('other-ca'),
+    server: (name, names) => make.signedBy(ca, name, { sans: names.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)) }),
+    client: (name) => make.signedBy(ca, name, { client: true }),
   };
 }
 
