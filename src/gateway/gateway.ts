@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { stateProblem } from '../config/state-setting.ts';
 import { compileCidrs } from '../http/cidr.ts';
 import { jsonError } from '../http/json-error.ts';
-import { createRequestGate, isRefusal } from '../http/request-gate.ts';
+import { createRequestGate, isRefusal, type GateRefusal, type GatedRequest } from '../http/request-gate.ts';
 import { newRequestId } from '../http/request-id.ts';
 import { traceContextOf } from '../http/trace-context.ts';
 import type { Logger, PluginInstance, RouteInfo } from '../plugin-api/index.ts';
@@ -68,6 +68,10 @@ export interface Gateway {
   retire(graceMs: number): Promise<void>;
   /** Where `url` would be routed, read-only and without running anything (`gatehouse explain`). */
   lookup(url: URL): RouteLookup;
+  /** This config's request gate (the redirect listener validates with it too). */
+  gate(request: Request, peerIp: string): GatedRequest | GateRefusal;
+  /** Whether a route's `from` or the sign-in host names `hostname` (lower-case), whatever the port. */
+  servesHost(hostname: string): boolean;
 }
 
 /** What `Gateway.lookup` finds for a URL: Gatehouse's own paths, a route, none, or a refusal. */
@@ -198,7 +202,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     return resolved.kind === 'route' ? { kind: 'route', route: resolved.route.info } : resolved;
   }
 
-  return { loaded, warnings, handle, retire, lookup, stateHealthy: () => auth.sessionRegistry.healthy(), sessionRegistry: auth.sessionRegistry };
+  const authHostname = config.authenticate ? new URL(config.authenticate.url).hostname.toLowerCase() : undefined;
+  const servesHost = (hostname: string) => hostname === authHostname || router.servesHost(hostname);
+
+  return { loaded, warnings, handle, retire, lookup, gate, servesHost, stateHealthy: () => auth.sessionRegistry.healthy(), sessionRegistry: auth.sessionRegistry };
 }
 
 async function closeAll(instances: PluginInstance[], auth: AuthRuntime, log: Logger): Promise<void> {

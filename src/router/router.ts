@@ -72,6 +72,15 @@ export class Router<R extends Routable> {
     }
     return undefined;
   }
+
+  /** Whether some route's `from` names `host` (lower-case, no trailing dot), whatever its port and path. */
+  servesHost(host: string): boolean {
+    if (this.exact.has(host)) return true;
+    for (let dot = host.indexOf('.', 1); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+      if (this.wildcardLengths.has(host.length - dot - 1) && this.wildcards.has(host.slice(dot + 1))) return true;
+    }
+    return false;
+  }
 }
 
 function trimSlash(prefix: string): string {

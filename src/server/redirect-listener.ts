@@ -2,14 +2,12 @@ import type { Serve, Server } from 'bun';
 import type { Admin } from '../admin/admin-state.ts';
 import type { ListenAddress } from '../config/listen-address.ts';
 import type { AccessRecord, Gateway } from '../gateway/gateway.ts';
-import { compileCidrs } from '../http/cidr.ts';
 import { jsonError } from '../http/json-error.ts';
-import { createRequestGate, isRefusal } from '../http/request-gate.ts';
+import { isRefusal } from '../http/request-gate.ts';
 import { newRequestId } from '../http/request-id.ts';
 import type { LineSink } from '../log/logger.ts';
 import type { Logger } from '../plugin-api/index.ts';
 import type { TunnelData } from '../proxy/websocket.ts';
-import { compileHostPattern, type HostPattern } from '../router/host-pattern.ts';
 import { canonicalForMatching } from '../router/router.ts';
 import { writeAccessLine } from './access-log.ts';
 
@@ -30,13 +28,6 @@ export interface RedirectListenerOptions {
   log: Logger;
 }
 
-/** What the redirect listener needs of one config, built once per config. */
-interface RedirectRules {
-  gate: ReturnType<typeof createRequestGate>;
-  patterns: HostPattern[];
-  authHost: string | undefined;
-}
-
 /**
  * Opens the plain-HTTP listener of `http_redirect_listen`. Every request whose Host passes the
  * request gate and names a host Gatehouse serves (a route's `from`, or the sign-in host) gets a
@@ -48,22 +39,6 @@ interface RedirectRules {
  */
 export function openRedirectListener(options: RedirectListenerOptions): Server<TunnelData> {
   const { gateway, admin, accessSink } = options;
-  const rulesFor = new WeakMap<Gateway, RedirectRules>();
-  const rules = (gw: Gateway): RedirectRules => {
-    let found = rulesFor.get(gw);
-    if (!found) {
-      const { config } = gw.loaded;
-      // The gateway refused the config if these were invalid; problems cannot arise here.
-      const trustedProxies = config.trusted_proxies.length > 0 ? compileCidrs(config.trusted_proxies, 'trusted_proxies', []) : null;
-      found = {
-        gate: createRequestGate({ trustedProxies }),
-        patterns: config.routes.map((r) => compileHostPattern(r.from)),
-        authHost: config.authenticate ? new URL(config.authenticate.url).hostname.toLowerCase() : undefined,
-      };
-      rulesFor.set(gw, found);
-    }
-    return found;
-  };
   const mainFetch = options.main.fetch as (this: Server<TunnelData>, request: Request, server: Server<TunnelData>) => Response | undefined | Promise<Response | undefined>;
 
   const server = Bun.serve<TunnelData>({
@@ -75,9 +50,8 @@ export function openRedirectListener(options: RedirectListenerOptions): Server<T
     fetch(request, srv) {
       const startedAt = performance.now();
       const gw = gateway();
-      const { gate, patterns, authHost } = rules(gw);
       const record: AccessRecord = { requestId: newRequestId(), route: 'http_redirect' };
-      const gated = gate(request, srv.requestIP(request)?.address ?? '');
+      const gated = gw.gate(request, srv.requestIP(request)?.address ?? '');
       let response: Response;
       if (isRefusal(gated)) {
         response = jsonError(gated.status, gated.code, record.requestId!, { reason: gated.reason, message: gated.message }, gated.headers);
@@ -89,7 +63,7 @@ export function openRedirectListener(options: RedirectListenerOptions): Server<T
           const found = gw.lookup(url);
           if (found.kind === 'route' && found.route.origin.startsWith('http:')) return mainFetch.call(srv, request, srv);
           response = jsonError(404, 'no_route', record.requestId!, { message: 'no http:// route serves ACME challenges for this host' });
-        } else if (host.hostname !== authHost && !patterns.some((p) => hostMatches(p, host.hostname))) {
+        } else if (!gw.servesHost(host.hostname)) {
           response = jsonError(404, 'no_route', record.requestId!);
         } else {
           const port = gw.loaded.config.http_redirect_to_port ?? options.tlsPort;
@@ -104,10 +78,4 @@ export function openRedirectListener(options: RedirectListenerOptions): Server<T
   } as Serve.Options<TunnelData>);
   options.log.info('http redirect listening', { url: `http://${options.address.hostname}:${server.port}`, to_port: gateway().loaded.config.http_redirect_to_port ?? options.tlsPort });
   return server;
-}
-
-/** A route's host pattern against a Host name; ports play no part in whether a host is served. */
-function hostMatches(pattern: HostPattern, hostname: string): boolean {
-  if (!pattern.wildcard) return pattern.host === hostname;
-  return hostname.length > pattern.host.length + 1 && hostname.endsWith(`.${pattern.host}`);
 }
