@@ -4,9 +4,15 @@
 import { startGateway } from '../src/testing/index.ts';
 import { writeAccessLine } from '../src/server/access-log.ts';
 const N = Number(process.env.N ?? 200_000);
+const MODE = process.env.MODE ?? 'public';
+// MODE=jwt: the bench's header-jwt + preflight row (bench/gatehouse-jwt.yaml.template, secret from bench/lib.sh).
+const JWT = { secret: 'gatehouse-bench-hs256-secret-0123456789abcdef', issuer: 'https://idp.bench.test', audience: 'bench-api', origin: 'http://app.bench.test' };
+const token = MODE === 'jwt' ? (await Bun.$`${process.execPath} ${import.meta.dir}/mint-jwt.ts ${JWT.secret} ${JWT.issuer} ${JWT.audience}`.text()).trim() : '';
 const yaml =
   process.env.YAML ??
-  (process.env.MODE === 'preflight'
+  (MODE === 'jwt'
+    ? `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { allow: { groups: [bench] } }\n    plugins:\n      - use: preflight\n        allow_origins: ["${JWT.origin}"]\n        allow_methods: [GET, PUT]\n        allow_headers: [Authorization]\n        max_age: 600\n      - use: header-jwt\n        own_tokens: false\n        issuers:\n          - issuer: "${JWT.issuer}"\n            audience: "${JWT.audience}"\n            secret: "${JWT.secret}"\n            algorithms: [HS256]\n`
+    : MODE === 'preflight'
     ? `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { public: true }\n    plugins:\n      - use: preflight\n        allow_origins: [https://app.example.test]\n        allow_methods: [GET, PUT]\n        allow_headers: [authorization]\n        allow_credentials: true\n`
     : `routes:\n  - from: http://127.0.0.1:*\n    to: http://127.0.0.1:1\n    policy: { public: true }\n`);
 const gw = await startGateway(yaml);
@@ -15,9 +21,11 @@ const realFetch = globalThis.fetch;
 const stub = async () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': '11', date: 'x', connection: 'keep-alive' } });
 const nullSink = { write(_: string) {}, flush() {} };
 // MODE=preflight sends the bench's CORS preflight to a route whose preflight plugin answers it.
-const PREFLIGHT = process.env.MODE === 'preflight';
+const PREFLIGHT = MODE === 'preflight';
 const mk = () =>
-  PREFLIGHT
+  MODE === 'jwt'
+    ? new Request('http://127.0.0.1:18080/x?y=1', { headers: { host: '127.0.0.1:18080', 'user-agent': 'wrk', accept: '*/*', authorization: `Bearer ${token}`, origin: JWT.origin } })
+    : PREFLIGHT
     ? new Request('http://127.0.0.1:18080/x', { method: 'OPTIONS', headers: { host: '127.0.0.1:18080', origin: 'https://app.example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization' } })
     : new Request('http://127.0.0.1:18080/x?y=1', { headers: { host: '127.0.0.1:18080', 'user-agent': 'wrk', accept: '*/*', cookie: 'a=b' } });
 const reqs = Array.from({ length: 1000 }, mk);

@@ -12,6 +12,9 @@
 #   - Gatehouse (the compiled dist/gatehouse; built if missing) on a public route, workers 1 and
 #     workers = nginx's worker count, access log off and on (on is the default)
 #   - the bare Bun proxy: Bun.serve + fetch (bench/ceiling-proxy.ts), 1 and N processes
+#   - the floor: that proxy plus only what Gatehouse must do to every request (peer address,
+#     request id, header strip and forwarding headers, trace context, upstream deadline, access
+#     line; bench/obligations-proxy.ts), 1 and N processes; it also answers the preflight row
 #   - Gatehouse with header-jwt (a cached HS256 token) + preflight on the route
 #     (bench/gatehouse-jwt.yaml.template), GET with Authorization and Origin
 #   - nginx auth_request to an external verifier on a unix socket (bench/nginx-auth.conf.template,
@@ -122,7 +125,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 
 # --- ports -----------------------------------------------------------------------------------
-PORT_NAMES=(UP NGINX CADDY GH1 GHN GH1L GHNL CEIL1 CEILN REDIS AUTHM AUTHR JWT NGINX_AUTH BARE204 NGINX204 SCALE_S SCALE_L STREAM IDLE)
+PORT_NAMES=(UP NGINX CADDY GH1 GHN GH1L GHNL CEIL1 CEILN FLOOR1 FLOORN REDIS AUTHM AUTHR JWT NGINX_AUTH BARE204 NGINX204 SCALE_S SCALE_L STREAM IDLE)
 mapfile -t PORTS < <("$BUN" "$BENCH/free-ports.ts" "${#PORT_NAMES[@]}")
 ((${#PORTS[@]} == ${#PORT_NAMES[@]})) || { warn "could not find free ports"; exit 1; }
 for i in "${!PORT_NAMES[@]}"; do printf -v "P_${PORT_NAMES[$i]}" '%s' "${PORTS[$i]}"; done
@@ -267,12 +270,20 @@ if [[ "$AUTH" == 1 ]]; then
     warn "redis-server not installed: the state: redis row is skipped"
   fi
 fi
+FLOOR_NAME="Bun proxy doing only Gatehouse's per-request obligations (bench/obligations-proxy.ts)"
 if [[ "$CEILING" == 1 ]]; then
   start_bun_copies ceil-w1 "$P_CEIL1" 1 "$BENCH/ceiling-proxy.ts" "bare Bun proxy"
   add_target ceil-w1 "bare Bun proxy (Bun.serve + fetch)" ceiling 1 off "http://127.0.0.1:$P_CEIL1/" main
   if ((WORKERS > 1)); then
     start_bun_copies ceil-wn "$P_CEILN" "$WORKERS" "$BENCH/ceiling-proxy.ts" "bare Bun proxy ($WORKERS processes)"
     add_target ceil-wn "bare Bun proxy (Bun.serve + fetch)" ceiling "$WORKERS" off "http://127.0.0.1:$P_CEILN/" main
+  fi
+  # The floor: the bare proxy plus only what Gatehouse must do to every request (see the script).
+  start_bun_copies floor-w1 "$P_FLOOR1" 1 "$BENCH/obligations-proxy.ts" "Bun proxy with Gatehouse's obligations"
+  add_target floor-w1 "$FLOOR_NAME" floor 1 "on" "http://127.0.0.1:$P_FLOOR1/" main
+  if ((WORKERS > 1)); then
+    start_bun_copies floor-wn "$P_FLOORN" "$WORKERS" "$BENCH/obligations-proxy.ts" "Bun proxy with Gatehouse's obligations ($WORKERS processes)"
+    add_target floor-wn "$FLOOR_NAME" floor "$WORKERS" "on" "http://127.0.0.1:$P_FLOORN/" main
   fi
 fi
 CEIL_N=ceil-wn
@@ -288,6 +299,15 @@ if [[ "$PREFLIGHT" == 1 ]]; then
   start_nginx nginx-204 "$P_NGINX204" "$BENCH/nginx-preflight.conf.template" "$WORKERS" "nginx return 204"
   add_target nginx-204 "nginx return 204 (same headers)" nginx "$WORKERS" off "http://127.0.0.1:$P_NGINX204/" preflight
   LUA[nginx-204]="$BENCH/preflight.lua"
+  if [[ "$CEILING" == 1 ]]; then
+    FLOOR_N=floor-wn
+    ((WORKERS > 1)) || FLOOR_N=floor-w1
+    port=$P_FLOORN
+    [[ "$FLOOR_N" == floor-w1 ]] && port=$P_FLOOR1
+    add_target floor-204 "Bun.serve answering 204 with Gatehouse's obligations (bench/obligations-proxy.ts)" floor "$WORKERS" "on" "http://127.0.0.1:$port/" preflight
+    LUA[floor-204]="$BENCH/preflight.lua"
+    SID[floor-204]=${SID[$FLOOR_N]} LOG[floor-204]=$FLOOR_N
+  fi
 fi
 if [[ "$LARGE" == 1 ]]; then
   add_target nginx-1m "nginx proxy_pass, 1 MiB response" nginx "$WORKERS" off "http://127.0.0.1:$P_NGINX/files/1m.bin" large

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 interface Target {
   id: string;
   name: string;
-  /** `nginx` and `ceiling` rows are their group's references. */
+  /** `nginx` and `ceiling` rows are their group's references; a `floor` row is what the runtime allows at all. */
   kind: string;
   workers: string;
   accessLog: string;
@@ -144,12 +144,17 @@ function main(): void {
     const pick = (candidates: Row[]) => candidates.find((r) => r.workers === row.workers) ?? candidates.at(-1);
     return pick(inGroup(row.group).filter((r) => r.kind === 'ceiling')) ?? pick(inGroup('main').filter((r) => r.kind === 'ceiling'));
   }
+  /** The floor (bench/obligations-proxy.ts) of the row's group, with as many processes as the row when there is one. */
+  function floorRef(row: Row): Row | undefined {
+    const pick = (candidates: Row[]) => candidates.find((r) => r.workers === row.workers) ?? candidates.at(-1);
+    return pick(inGroup(row.group).filter((r) => r.kind === 'floor')) ?? pick(inGroup('main').filter((r) => r.kind === 'floor'));
+  }
   const ratio = (row: Row | undefined, ref: Row | undefined) => (row && ref && ref.rps > 0 ? row.rps / ref.rps : NaN);
 
   const GROUPS: Record<string, { title: string; refs: string; mbps?: boolean }> = {
     main: {
       title: `GET of a ${meta.BODY_BYTES ?? '~50'}-byte JSON body`,
-      refs: 'vs nginx: nginx `proxy_pass`; vs bare Bun: the bare Bun proxy (Bun.serve + fetch, `bench/ceiling-proxy.ts`) with as many processes as the row',
+      refs: 'vs nginx: nginx `proxy_pass`; vs bare Bun: the bare Bun proxy (Bun.serve + fetch, `bench/ceiling-proxy.ts`) with as many processes as the row. The floor rows are that proxy plus only the work Gatehouse must do to every request (`bench/obligations-proxy.ts`)',
     },
     preflight: {
       title: 'CORS preflight (OPTIONS with Origin, Access-Control-Request-Method: PUT, Access-Control-Request-Headers: authorization)',
@@ -264,13 +269,20 @@ function main(): void {
   const targetLines: string[] = [];
   const target = (text: string, ok: boolean | undefined, detail: string) => targetLines.push(`- ${text}: **${verdict(ok)}** (${detail})`);
   const cpuOf = (r: Row | undefined) => (r ? fmtNum(r.cpu) : 'n/a');
+  // What the runtime allows at all: the floor against the same reference, and the row against the floor.
+  const againstFloor = (row: Row | undefined, reference: Row | undefined, referenceName: string) => {
+    const floor = row && floorRef(row);
+    if (!row || !floor) return '';
+    const logNote = row.accessLog === 'off' ? ' (the floor writes its access line, this row does not)' : '';
+    return `. Floor (bench/obligations-proxy.ts, workers ${floor.workers}): ${fmtRatio(ratio(floor, reference))} of ${referenceName}, CPU µs/req ${cpuOf(floor)}; Gatehouse is ${fmtRatio(ratio(row, floor))} of the floor${logNote}`;
+  };
 
   const publicLog = byId('gh-wn-log') ?? byId('gh-w1-log');
   {
     const x = ratio(publicLog, publicLog && bareRef(publicLog));
     const w1 = byId('gh-w1-log');
     const w1x = w1 && w1 !== publicLog ? `; workers 1: ${fmtRatio(ratio(w1, bareRef(w1)))}` : '';
-    target('Public route, default access log, >= 0.95x the bare Bun proxy', atLeast(x, 0.95), `${fmtRatio(x)}${publicLog ? ` with workers ${publicLog.workers}` : ''}${w1x}; CPU µs/req ${cpuOf(publicLog)} vs ${cpuOf(publicLog && bareRef(publicLog))}`);
+    target('Public route, default access log, >= 0.95x the bare Bun proxy', atLeast(x, 0.95), `${fmtRatio(x)}${publicLog ? ` with workers ${publicLog.workers}` : ''}${w1x}; CPU µs/req ${cpuOf(publicLog)} vs ${cpuOf(publicLog && bareRef(publicLog))}${againstFloor(publicLog, publicLog && bareRef(publicLog), 'bare Bun')}`);
   }
   const jwt = byId('gh-jwt');
   const nginxAuth = byId('nginx-auth');
@@ -280,18 +292,18 @@ function main(): void {
     target(
       'header-jwt (cached HS256) + preflight, >= 0.9x the bare Bun proxy and >= 1.2x nginx auth_request to an external verifier',
       both(atLeast(x, 0.9), atLeast(y, 1.2)),
-      `${fmtRatio(x)} of bare Bun, ${fmtRatio(y)} of nginx auth_request; CPU µs/req ${cpuOf(jwt)} vs ${cpuOf(nginxAuth)} (nginx + verifier)`,
+      `${fmtRatio(x)} of bare Bun, ${fmtRatio(y)} of nginx auth_request; CPU µs/req ${cpuOf(jwt)} vs ${cpuOf(nginxAuth)} (nginx + verifier)${againstFloor(jwt, jwt && bareRef(jwt), 'bare Bun')}`,
     );
   }
   const cookie = byId('gh-auth-mem');
   {
     const x = ratio(cookie, cookie && bareRef(cookie));
-    target('trust-cookie (cached ES256 session) + allow.groups, >= 0.9x the bare Bun proxy', atLeast(x, 0.9), `${fmtRatio(x)}${cookie ? ` with workers ${cookie.workers}, access log off` : ''}; CPU µs/req ${cpuOf(cookie)} vs ${cpuOf(cookie && bareRef(cookie))}`);
+    target('trust-cookie (cached ES256 session) + allow.groups, >= 0.9x the bare Bun proxy', atLeast(x, 0.9), `${fmtRatio(x)}${cookie ? ` with workers ${cookie.workers}, access log off` : ''}; CPU µs/req ${cpuOf(cookie)} vs ${cpuOf(cookie && bareRef(cookie))}${againstFloor(cookie, cookie && bareRef(cookie), 'bare Bun')}`);
   }
   const preflight = byId('gh-preflight');
   {
     const x = ratio(preflight, byId('bare-204'));
-    target('Preflight answered by Gatehouse, >= 0.85x a bare Bun.serve 204', atLeast(x, 0.85), `${fmtRatio(x)}; ${fmtRatio(ratio(preflight, byId('nginx-204')))} of nginx return 204; CPU µs/req ${cpuOf(preflight)} vs ${cpuOf(byId('bare-204'))}`);
+    target('Preflight answered by Gatehouse, >= 0.85x a bare Bun.serve 204', atLeast(x, 0.85), `${fmtRatio(x)}; ${fmtRatio(ratio(preflight, byId('nginx-204')))} of nginx return 204; CPU µs/req ${cpuOf(preflight)} vs ${cpuOf(byId('bare-204'))}${againstFloor(preflight, byId('bare-204'), 'the bare 204')}`);
   }
   {
     const x = ratio(byId('gh-1m'), byId('nginx-1m'));
@@ -372,7 +384,7 @@ function main(): void {
       `- Date: ${meta.DATE ?? new Date().toISOString()}`,
       `- Machine: ${meta.MACHINE ?? 'unknown'}`,
       `- Versions: ${meta.VERSIONS ?? 'unknown'}`,
-      `- Upstream: nginx with ${meta.UPSTREAM_WORKERS ?? '?'} worker(s), \`return 200\` of a fixed ${meta.BODY_BYTES ?? '~50'}-byte JSON body and static files; proxies with ${meta.WORKERS ?? '?'} workers where the table says so. Configs: \`bench/*.template\`; bare Bun servers: \`bench/ceiling-proxy.ts\`, \`bench/bare-204.ts\`; verifier: \`bench/auth-verifier.ts\`.`,
+      `- Upstream: nginx with ${meta.UPSTREAM_WORKERS ?? '?'} worker(s), \`return 200\` of a fixed ${meta.BODY_BYTES ?? '~50'}-byte JSON body and static files; proxies with ${meta.WORKERS ?? '?'} workers where the table says so. Configs: \`bench/*.template\`; bare Bun servers: \`bench/ceiling-proxy.ts\`, \`bench/bare-204.ts\`; the floor: \`bench/obligations-proxy.ts\`; verifier: \`bench/auth-verifier.ts\`.`,
       `- Everything (wrk, upstream, proxy) shares the same ${meta.CORES ?? '?'} cores, so absolute numbers are low and noisy; compare ratios. Load average before the run: ${meta.LOADAVG_BEFORE ?? 'unknown'}.`,
       '',
       out,
