@@ -1,8 +1,11 @@
 // Gatehouse's own JS cost per request, in process: the gateway handles requests with fetch stubbed
 // (the stub's cost is measured alone and subtracted). Profile it: bun --cpu-prof bench/handle-micro.ts
 //   N=200000 bun bench/handle-micro.ts
+// MODE: public (default), preflight, jwt. FLOOR=1 times the floor (bench/obligations-handler.ts,
+// Bun's primitives doing only Gatehouse's obligations) on the same requests instead (public or preflight).
 import { startGateway } from '../src/testing/index.ts';
 import { writeAccessLine } from '../src/server/access-log.ts';
+import { createObligationsHandler } from './obligations-handler.ts';
 const N = Number(process.env.N ?? 200_000);
 const MODE = process.env.MODE ?? 'public';
 // MODE=jwt: the bench's header-jwt + preflight row (bench/gatehouse-jwt.yaml.template, secret from bench/lib.sh).
@@ -29,8 +32,12 @@ const mk = () =>
     ? new Request('http://127.0.0.1:18080/x', { method: 'OPTIONS', headers: { host: '127.0.0.1:18080', origin: 'https://app.example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization' } })
     : new Request('http://127.0.0.1:18080/x?y=1', { headers: { host: '127.0.0.1:18080', 'user-agent': 'wrk', accept: '*/*', cookie: 'a=b' } });
 const reqs = Array.from({ length: 1000 }, mk);
+const FLOOR = process.env.FLOOR === '1';
+const floor = createObligationsHandler({ upstream: 'http://127.0.0.1:1', allowedOrigin: 'https://app.example.test', write() {} });
+const peer = { requestIP: () => ({ address: '127.0.0.1' }) };
 async function one(i: number) {
   const request = reqs[i % 1000]!;
+  if (FLOOR) return floor(request, peer);
   const record: any = {};
   const t0 = performance.now();
   const response = await gw.server.gateway.handle(request, '127.0.0.1', record);
@@ -58,9 +65,9 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   const full = (cpuMicros() - c) / N;
   results.push(full - base);
-  console.log(`round ${round}: stub ${base.toFixed(2)} us, handle+metrics+log ${full.toFixed(2)} us, gatehouse JS ${(full - base).toFixed(2)} us (CPU)`);
+  console.log(`round ${round}: stub ${base.toFixed(2)} us, handle+metrics+log ${full.toFixed(2)} us, ${FLOOR ? 'floor' : 'gatehouse'} JS ${(full - base).toFixed(2)} us (CPU)`);
 }
 results.sort((a, b) => a - b);
-console.log(`median gatehouse JS per request: ${results[Math.floor(results.length / 2)]!.toFixed(2)} us CPU`);
+console.log(`median ${FLOOR ? 'floor' : 'gatehouse'} JS per request: ${results[Math.floor(results.length / 2)]!.toFixed(2)} us CPU`);
 globalThis.fetch = realFetch;
 await gw.stop();
