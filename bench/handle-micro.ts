@@ -3,6 +3,7 @@
 //   N=200000 bun bench/handle-micro.ts
 // MODE: public (default), preflight, jwt. FLOOR=1 times the floor (bench/obligations-handler.ts,
 // Bun's primitives doing only Gatehouse's obligations) on the same requests instead (public or preflight).
+// HEAP=1 prints the JS heap allocated per request instead (stub included), read from JSC's GC log.
 import { startGateway } from '../src/testing/index.ts';
 import { writeAccessLine } from '../src/server/access-log.ts';
 import { createObligationsHandler } from './obligations-handler.ts';
@@ -47,6 +48,23 @@ async function one(i: number) {
 }
 async function stubOnly() { return stub(); }
 globalThis.fetch = stub as any;
+if (process.env.HEAP === '1') {
+  // The GC log says how many bytes each cycle allocated; a child logs them around one measured loop.
+  const child = Bun.spawnSync([process.execPath, import.meta.path], { env: { ...process.env, HEAP: 'child', BUN_JSC_logGC: '1' }, stdout: 'ignore', stderr: 'pipe' });
+  const log = child.stderr.toString();
+  const measured = log.slice(log.indexOf('HEAP-START'), log.indexOf('HEAP-END'));
+  const bytes = [...measured.matchAll(/bytes allocated this cycle: (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  console.log(`${FLOOR ? 'floor' : 'gatehouse'} ${MODE}: ${Math.round(bytes / N)} bytes of JS heap allocated per request (stub answer included; counted in 8 MiB cycles over ${N} requests)`);
+  process.exit(child.exitCode ?? 1);
+}
+if (process.env.HEAP === 'child') {
+  for (let i = 0; i < 20_000; i++) await one(i);
+  Bun.gc(true);
+  console.error('HEAP-START');
+  for (let i = 0; i < N; i++) await one(i);
+  console.error('HEAP-END');
+  process.exit(0);
+}
 // CPU time (user + system) rather than wall time: other processes on the machine then matter less.
 const cpuMicros = () => {
   const u = process.cpuUsage();
