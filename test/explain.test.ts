@@ -62,6 +62,14 @@ routes:
         mode: forward
         allow_origins: [https://app.example.test]
       - use: trust-cookie
+  - from: https://exact.example.test
+    to: http://127.0.0.1:9
+    path: /v1/items
+    policy: { allow_any_authenticated_user: true }
+  - from: https://re.example.test
+    to: http://127.0.0.1:9
+    regex: '^/v\\d+/items:(\\w+)$'
+    policy: { allow_any_authenticated_user: true }
 `;
 
 const APP = 'https://app.example.test';
@@ -203,7 +211,24 @@ describe('explain on HAR entries', () => {
     const out = explain(entry('GET', 'https://cdn.elsewhere.test/a.js', {}, 200), entry('GET', 'https://bare.example.test/other', {}, 404));
     expect(out.requests).toHaveLength(1);
     expect(out.requests[0]).toMatchObject({ route: null, verdict: 'not_routed', step: 'no_route' });
+    expect(out.requests[0]!.message).toContain('its routes match prefix: /v1');
     expect(out.failures).toBe(1);
+  });
+
+  test('a fix names the route by its own path key: path and regex routes are not written as a prefix', () => {
+    const exact = explain(entry('OPTIONS', 'https://exact.example.test/v1/items', preflight('', 'PUT'), 401)).requests[0]!;
+    expect(exact).toMatchObject({ route: 'routes[6]', step: 'preflight_refused' });
+    expect(exact.fix!.yaml).toContain('  - from: https://exact.example.test');
+    expect(exact.fix!.yaml).toContain('\n    path: /v1/items\n');
+    expect(exact.fix!.yaml).not.toContain('prefix:');
+    const regex = explain(entry('OPTIONS', 'https://re.example.test/v2/items:abc', preflight('', 'PUT'), 401)).requests[0]!;
+    expect(regex).toMatchObject({ route: 'routes[7]', step: 'preflight_refused' });
+    expect(regex.fix!.yaml).not.toContain('prefix:');
+    // The fix is YAML that reads back as the route's own regex (its `\`, `:` and `$` intact).
+    const fixed = parseDocument(regex.fix!.yaml).toJS() as { routes: { regex: string }[] };
+    expect(fixed.routes[0]!.regex).toBe(String.raw`^/v\d+/items:(\w+)$`);
+    const missed = explain(entry('GET', 'https://re.example.test/other', {}, 404)).requests[0]!;
+    expect(missed.message).toContain(String.raw`its routes match regex: "^/v\\d+/items:(\\w+)$"`);
   });
 
   test('a same-origin fetch under /api answered 404 by the app: api_not_mounted, a path-prefix to the API route\'s upstream', () => {

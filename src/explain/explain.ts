@@ -8,7 +8,7 @@ import { headerList, isPreflight, pageOrigin, type Exchange } from './exchange.t
 import { simulate } from './simulate.ts';
 import type { Fix } from './fixes.ts';
 import { judge, type SessionFacts, type Step } from './judge.ts';
-import { routeFacts } from './route-facts.ts';
+import { pathKeyLine, routeFacts } from './route-facts.ts';
 import { judgeSameOrigin, judgeTokenRequest } from './same-origin.ts';
 
 export interface ExplainedRequest {
@@ -58,8 +58,8 @@ export function createExplainer(gateway: Gateway) {
       return { ...base, route: 'gatehouse', verdict: 'ok', step: null, message: "Gatehouse's own endpoint (/.gatehouse/* or the sign-in host); no route's plugins apply", fix: null };
     }
     if (found.kind === 'none') {
-      const prefixes = config.routes.filter((_, i) => hostMatches(patterns[i]!, e.url)).map((r) => r.prefix);
-      return { ...base, route: null, verdict: 'not_routed', step: 'no_route', message: `no route serves ${e.url.pathname} on ${e.url.host} (its routes have prefixes ${prefixes.join(', ')}); Gatehouse answers 404 no_route: add a route or a prefix for it`, fix: null };
+      const matchers = config.routes.filter((_, i) => hostMatches(patterns[i]!, e.url)).map((r) => pathKeyLine(r) ?? 'prefix: /');
+      return { ...base, route: null, verdict: 'not_routed', step: 'no_route', message: `no route serves ${e.url.pathname} on ${e.url.host} (its routes match ${matchers.join('; ')}); Gatehouse answers 404 no_route: add a route or a prefix for it`, fix: null };
     }
     if (found.kind === 'ambiguous') return { ...base, route: null, verdict: 'not_routed', step: 'ambiguous_path', message: `the path can be read differently by other servers (${found.reason}); Gatehouse answers 400 ambiguous_path (see docs/routing.md)`, fix: null };
     const index = Number(/\d+/.exec(found.route.id)![0]);

@@ -120,7 +120,7 @@ function withEntry(route: RouteFacts, lines: string[], at: number | undefined): 
 
 function routeYaml(route: RouteFacts, entries: string[][]): string {
   let out = `routes:\n${`  - from: ${route.from}`.padEnd(40)} # ${route.id}, other keys as they are\n`;
-  if (route.prefix !== '/') out += `    prefix: ${route.prefix}\n`;
+  if (route.pathKey) out += `    ${route.pathKey}\n`;
   out += '    plugins:\n';
   for (const entry of entries) {
     entry.forEach((line, i) => (out += `${i === 0 ? '      - ' : '        '}${line}\n`));

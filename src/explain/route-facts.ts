@@ -36,6 +36,8 @@ export interface RouteFacts {
   /** The route's own upstream (the first one when `to` is a list). */
   to: string;
   prefix: string;
+  /** How the route matches paths, as its config line says it (`prefix: /api`, `path: /x`, `regex: "^/v\\d+/"`); null for the default prefix `/`. */
+  pathKey: string | null;
   plugins: string[];
   policy: Record<string, unknown>;
   /** The policy is not `public`: a credential is needed. */
@@ -64,6 +66,7 @@ export function routeFacts(config: Config, index: number): RouteFacts {
     from: route.from,
     to: [route.to].flat()[0]!,
     prefix: route.prefix,
+    pathKey: pathKeyLine(route),
     plugins: isProtected && !listsAuth ? [...plugins, 'trust-cookie'] : plugins,
     policy: (route.policy ?? {}) as Record<string, unknown>,
     protected: isProtected,
@@ -86,6 +89,13 @@ export function routeFacts(config: Config, index: number): RouteFacts {
         : [],
     ),
   };
+}
+
+/** The route's path key as a YAML line: a regex is double-quoted, as `\` and `:` may be in it. */
+export function pathKeyLine(route: { prefix: string; path?: string; regex?: string }): string | null {
+  if (route.regex !== undefined) return `regex: ${JSON.stringify(route.regex)}`;
+  if (route.path !== undefined) return `path: ${route.path}`;
+  return route.prefix === '/' ? null : `prefix: ${route.prefix}`;
 }
 
 /** Whether a mount's prefix covers `path` (the prefix itself or below it). */
