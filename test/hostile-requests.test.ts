@@ -855,6 +855,26 @@ routes:
     });
   }
 
+  /** Sends GET /public/x with `headers` to `g`; returns the scheme and port the upstream was told. */
+  async function schemeSeen(g: TestGateway, upstream: RawUpstream, headers: string[]) {
+    const before = upstream.requests.length;
+    const res = await send(g.port, wire(['GET /public/x HTTP/1.1', `Host: ${HOST}`, ...headers, 'Connection: close']));
+    expect(res.status).toBe(200);
+    const head = parseHead(upstream.requests.slice(before)[0]!);
+    return { proto: head.all('x-forwarded-proto'), port: head.all('x-forwarded-port') };
+  }
+
+  test('from a trusted peer, X-Forwarded-Proto: https is the scheme: the upstream hears https and port 443', async () => {
+    expect(await schemeSeen(trusted, up, ['X-Forwarded-Proto: https'])).toEqual({ proto: ['https'], port: ['443'] });
+    expect(await schemeSeen(trusted, up, ['Forwarded: for=1.2.3.4;proto=https'])).toEqual({ proto: ['https'], port: ['443'] });
+    expect(await schemeSeen(trusted, up, ['X-Forwarded-Proto: gopher'])).toEqual({ proto: ['http'], port: ['80'] });
+    expect(await schemeSeen(trusted, up, [])).toEqual({ proto: ['http'], port: ['80'] });
+  });
+
+  test('without trusted_proxies, X-Forwarded-Proto: https is ignored and replaced: the connection was http', async () => {
+    expect(await schemeSeen(gw, app, ['X-Forwarded-Proto: https', 'Forwarded: proto=https'])).toEqual({ proto: ['http'], port: ['80'] });
+  });
+
   test('without trusted_proxies, X-Forwarded-For: 1.2.3.4 is ignored: the client is the peer 127.0.0.1', async () => {
     const seen = await clientSeen(gw, app, ['X-Forwarded-For: 1.2.3.4', 'Forwarded: for=1.2.3.4']);
     expect(seen.xff).toEqual(['127.0.0.1']);

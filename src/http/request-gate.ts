@@ -5,10 +5,14 @@
  */
 import type { CidrSet } from './cidr.ts';
 import { createClientAddress } from './client-address.ts';
+import { createForwardedScheme } from './forwarded-scheme.ts';
 import { parseHost, type ParsedHost } from './host-header.ts';
 
 export interface GatedRequest {
-  /** Scheme, the validated Host, and the path and query as Bun parsed them (dots resolved). */
+  /**
+   * Scheme (the connection's, or what a trusted proxy says the client used), the validated Host,
+   * and the path and query as Bun parsed them (dots resolved).
+   */
   url: URL;
   host: ParsedHost;
   /** The client's address: the peer, or what trusted proxies say for it. */
@@ -29,13 +33,15 @@ const REFUSED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 /**
- * Builds the gate. Options: `trustedProxies` (default none: forwarding headers are never read).
+ * Builds the gate. Options: `trustedProxies` (default none: forwarding headers are never read;
+ * from those peers `X-Forwarded-For` names the client and `X-Forwarded-Proto` the scheme).
  * Bun answers `OPTIONS *` and targets that are neither origin- nor absolute-form with its own
  * 400 before any of this runs, and replaces an absolute-form authority with `Host`, so the URL
  * it hands over always names the Host that is validated here.
  */
 export function createRequestGate(options: { trustedProxies?: CidrSet | null } = {}) {
   const clientAddress = createClientAddress(options.trustedProxies ?? null);
+  const forwardedScheme = createForwardedScheme(options.trustedProxies ?? null);
   // The same few Host values arrive on every request; their verdicts are kept (bounded).
   const hosts = new Map<string, ParsedHost | string>();
   const hostOf = (value: string | null, scheme: string): ParsedHost | string => {
@@ -54,12 +60,13 @@ export function createRequestGate(options: { trustedProxies?: CidrSet | null } =
       return { status: 405, code: 'method_not_allowed', message: `${request.method} is not served`, headers: { allow: ALLOW } };
     }
     const raw = request.url;
-    const scheme = raw.startsWith('https://') ? 'https:' : raw.startsWith('http://') ? 'http:' : undefined;
+    const own = raw.startsWith('https://') ? 'https:' : raw.startsWith('http://') ? 'http:' : undefined;
+    const scheme = own && (forwardedScheme(peer, request.headers) ?? own);
     // Host first: Bun hands over a bare path when it could not make a URL of the Host it got.
     const host = hostOf(request.headers.get('host'), scheme ?? 'http:');
     if (typeof host === 'string') return { status: 400, code: 'bad_host', message: host };
-    if (!scheme) return { status: 400, code: 'bad_request', message: 'the request target must be a path' };
-    const target = pathAndQuery(raw, scheme.length + 2);
+    if (!own || !scheme) return { status: 400, code: 'bad_request', message: 'the request target must be a path' };
+    const target = pathAndQuery(raw, own.length + 2);
     if (target.includes('#')) return { status: 400, code: 'bad_request', reason: 'fragment', message: 'a request target has no #fragment' };
     let url: URL;
     try {
