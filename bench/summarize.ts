@@ -140,15 +140,14 @@ function main(): void {
   function nginxRef(row: Row): Row | undefined {
     return inGroup(row.group).find((r) => r.kind === 'nginx') ?? inGroup('main').find((r) => r.kind === 'nginx');
   }
-  function bareRef(row: Row): Row | undefined {
+  /** The group's row of `kind`, with as many processes as `row` when there is one; else the main group's. */
+  function sameSizeRef(row: Row, kind: 'ceiling' | 'floor'): Row | undefined {
     const pick = (candidates: Row[]) => candidates.find((r) => r.workers === row.workers) ?? candidates.at(-1);
-    return pick(inGroup(row.group).filter((r) => r.kind === 'ceiling')) ?? pick(inGroup('main').filter((r) => r.kind === 'ceiling'));
+    return pick(inGroup(row.group).filter((r) => r.kind === kind)) ?? pick(inGroup('main').filter((r) => r.kind === kind));
   }
-  /** The floor (bench/obligations-proxy.ts) of the row's group, with as many processes as the row when there is one. */
-  function floorRef(row: Row): Row | undefined {
-    const pick = (candidates: Row[]) => candidates.find((r) => r.workers === row.workers) ?? candidates.at(-1);
-    return pick(inGroup(row.group).filter((r) => r.kind === 'floor')) ?? pick(inGroup('main').filter((r) => r.kind === 'floor'));
-  }
+  const bareRef = (row: Row) => sameSizeRef(row, 'ceiling');
+  /** The floor (bench/obligations-proxy.ts): the bare proxy plus only Gatehouse's per-request work. */
+  const floorRef = (row: Row) => sameSizeRef(row, 'floor');
   const ratio = (row: Row | undefined, ref: Row | undefined) => (row && ref && ref.rps > 0 ? row.rps / ref.rps : NaN);
 
   const GROUPS: Record<string, { title: string; refs: string; mbps?: boolean }> = {

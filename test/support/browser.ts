@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { toolOrSkip } from './required-tool.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -8,11 +9,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * except in CI (`CI=true`), where a missing browser is a failure: CI must run them.
  */
 export function browserAvailable(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  const message = `\n*** Chromium not found at ${CHROMIUM_PATH}: browser tests CANNOT run. Install it: apt-get install -y chromium ***\n`;
-  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(message);
-  console.warn(message);
-  return false;
+  const found = existsSync(CHROMIUM_PATH) ? CHROMIUM_PATH : undefined;
+  return toolOrSkip(found, { name: 'Chromium', lookedAt: CHROMIUM_PATH, aptPackage: 'chromium' }, 'the browser tests') !== undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Tests that need a program from Debian (nginx, redis-server, openssl, curl) skip loudly where it
- * is missing on a developer's machine, and fail in CI (`CI=true`), where `.ci/run` installs it.
+ * is missing on a developer's machine, and fail in CI (`CI=true` or `1`), where `.ci/run` installs it.
  */
 
 /**
@@ -11,7 +11,7 @@
 export function toolOrSkip(found: string | undefined, tool: { name: string; lookedAt: string; aptPackage: string }, what: string): string | undefined {
   if (found) return found;
   const message = `${tool.name} is not installed (looked at ${tool.lookedAt}): ${what} cannot run. Debian/Ubuntu: apt-get install -y ${tool.aptPackage}`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true, so this is a failure, not a skip)`);
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`${message} (CI is set, so this is a failure, not a skip)`);
   console.warn(`\n!!!!!!!! SKIPPED: ${message} !!!!!!!!\n`);
   return undefined;
 }
